@@ -1,0 +1,110 @@
+# imagegen - plain GNU make. `make` builds, `make run` starts the stack,
+# `make test` runs every test, `make bench` prints the figures.
+# Not here: starting servers (app/stack.sh), test logic (tests/).
+
+VERSION	:= 0.1.0
+CC	?= cc
+PKGS	:= libpq libpcre2-8 jansson libcurl uuid libcrypto
+WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wpointer-arith
+CSTD	:= -std=c11 -D_GNU_SOURCE
+CFLAGS	?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -Ibuild/gen \
+	-DIMAGEGEN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lmagic -lm
+SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+# Sources by directory; app/main.c is the only one tests do not link.
+LIB_SRC	 := $(sort $(wildcard lib/*/*.c))
+HND_SRC	 := $(sort $(wildcard handlers/*.c))
+APP_SRC	 := $(filter-out app/main.c,$(sort $(wildcard app/*.c)))
+CORE_SRC := $(LIB_SRC) $(HND_SRC) $(APP_SRC) build/gen/embed.c
+EMBED	 := $(sort $(wildcard lib/db/migrations/*.sql lib/prompt/templates/* \
+	    lib/prompt/data/* lib/providers/workflows/*))
+UNIT_SRC := $(sort $(shell find tests/unit -name 'test_*.c' 2>/dev/null))
+ITEST_SRC := $(sort $(wildcard tests/integration/test_*.c))
+HELP_SRC := $(sort $(wildcard tests/helpers/*.c))
+
+# Two build flavours: build/rel (make, make run) and build/san (make test).
+rel_OBJ	= $(patsubst %.c,build/rel/%.o,$(CORE_SRC))
+san_OBJ	= $(patsubst %.c,build/san/%.o,$(CORE_SRC))
+UNIT_BIN  := $(patsubst %.c,build/san/%,$(UNIT_SRC))
+ITEST_BIN := $(patsubst %.c,build/san/%,$(ITEST_SRC))
+DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
+
+.PHONY: all deps run stop test unit integration bench check-deep clean \
+	status reload
+
+all: build/rel/imagegen
+
+build/gen/embed.c: app/gen-embed.sh $(EMBED) Makefile
+	@mkdir -p $(@D)
+	sh app/gen-embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
+
+build/rel/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+build/rel/imagegen: $(rel_OBJ) build/rel/app/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/imagegen: $(san_OBJ) build/san/app/main.o
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+# One binary per test file, linked with everything but app/main.c.
+build/san/tests/%: tests/%.c $(san_OBJ) $(patsubst %.c,build/san/%.o,$(HELP_SRC))
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(san_OBJ) \
+	    $(patsubst %.c,build/san/%.o,$(HELP_SRC)) $(LDLIBS) -lcriterion
+
+# --- Debian packages -------------------------------------------------------
+DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \
+	libcurl4-openssl-dev libjansson-dev libpq-dev libpcre2-dev \
+	libcriterion-dev uuid-dev libssl-dev libmagic-dev \
+	libmicrohttpd-dev libpng-dev zlib1g-dev \
+	postgresql nginx-light curl wrk jq procps systemd
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:" $$missing; \
+	    [ "$$(id -u)" = 0 ] || { echo "make deps: run as root"; exit 1; }; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# --- running ---------------------------------------------------------------
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh app/stack.sh up run build/rel/imagegen
+
+stop:
+	@sh app/stack.sh down run
+
+status:
+	@sh app/stack.sh status run
+
+reload:
+	@sh app/stack.sh reload run
+
+# --- tests -----------------------------------------------------------------
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+unit: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: build/san/imagegen $(ITEST_BIN)
+	@sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN)
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

@@ -1,0 +1,144 @@
+/*
+ * app/main.c - the imagegen command: serve (prefork master under
+ * spawn-fcgi), migrate, check-config, version.
+ * Not here: process management (master.c), requests (worker.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app/master.h"
+#include "lib/config/config.h"
+#include "lib/db/migrate.h"
+#include "lib/log/log.h"
+
+#ifndef IMAGEGEN_VERSION
+#define IMAGEGEN_VERSION "dev"
+#endif
+
+#define EX_USAGE	64
+#define EX_UNAVAIL	69
+#define EX_CONFIG	78
+
+static int	cmd_serve(struct config *, const char *);
+static int	cmd_migrate(struct config *, const char *);
+static int	cmd_check_config(struct config *, const char *);
+static int	cmd_version(struct config *, const char *);
+
+/* Sub-commands: name -> function, and whether it needs the config. */
+static const struct command {
+	const char	*name;
+	int		(*fn)(struct config *, const char *);
+	int		 needs_config;
+	const char	*help;
+} commands[] = {
+	{ "serve",	  cmd_serve,	    1, "run the prefork FastCGI master (socket on fd 0)" },
+	{ "migrate",	  cmd_migrate,	    1, "apply pending database migrations" },
+	{ "check-config", cmd_check_config, 1, "validate the configuration and exit" },
+	{ "version",	  cmd_version,	    0, "print the version" },
+};
+
+static int
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: imagegen [-e envfile] command\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %-13s %s\n", commands[i].name,
+		    commands[i].help);
+	return EX_USAGE;
+}
+
+static int
+fd0_is_socket(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static int
+cmd_serve(struct config *cfg, const char *envfile)
+{
+	if (!fd0_is_socket()) {
+		fprintf(stderr, "imagegen serve: standard input is not a "
+		    "socket; start it with spawn-fcgi (see README.md)\n");
+		return EX_USAGE;
+	}
+	return master_run(cfg, envfile);
+}
+
+static int
+cmd_migrate(struct config *cfg, const char *envfile)
+{
+	struct log log;
+	struct db db;
+	char why[512];
+	int applied = 0;
+	enum err e;
+
+	(void)envfile;
+	log_init(&log, STDERR_FILENO, cfg, "migrate");
+	db_init(&db, cfg, &log);
+	e = db_migrate(&db, &applied, why, sizeof(why));
+	db_close(&db);
+	if (e != ERR_OK) {
+		fprintf(stderr, "imagegen migrate: %s\n", why);
+		return e == ERR_DB_UNAVAILABLE ? EX_UNAVAIL : 1;
+	}
+	printf("migrations: %d applied, schema up to date\n", applied);
+	return 0;
+}
+
+static int
+cmd_check_config(struct config *cfg, const char *envfile)
+{
+	printf("configuration OK (%s): %ld workers, storage %s, log level "
+	    "%s\n", envfile, cfg_workers(cfg), cfg->storage_dir,
+	    cfg_level_name(cfg->log_level));
+	return 0;
+}
+
+static int
+cmd_version(struct config *cfg, const char *envfile)
+{
+	(void)cfg;
+	(void)envfile;
+	printf("imagegen %s\n", IMAGEGEN_VERSION);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *envfile = ".env";
+	struct config cfg;
+	char why[512];
+	size_t i;
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "e:")) != -1) {
+		if (opt != 'e')
+			return usage();
+		envfile = optarg;
+	}
+	if (optind != argc - 1)
+		return usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return usage();
+	if (commands[i].needs_config &&
+	    cfg_load(&cfg, envfile, why, sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "imagegen: configuration error: %s\n", why);
+		return EX_CONFIG;
+	}
+	rc = commands[i].fn(&cfg, envfile);
+	if (commands[i].needs_config)
+		cfg_fini(&cfg);
+	return rc;
+}

@@ -1,0 +1,14 @@
+/*
+ * app/routes.c - the whole API in one static table.
+ * Not here: handler code (handlers/), matching (router.c).
+ */
+#include "app/routes.h"
+#include "handlers/handlers.h"
+#include "lib/core/util.h"
+
+/* Method + anchored path pattern -> handler; captures become req->params. */
+const struct route app_routes[] = {
+	{ "GET",	"^/health$",		handle_health },
+};
+
+const size_t app_nroutes = NELEM(app_routes);

@@ -1,0 +1,194 @@
+#!/bin/sh
+# app/stack.sh - brings the local stack up or down: a project-local
+# PostgreSQL cluster, the imagegen workers under spawn-fcgi, and nginx.
+# Usage: stack.sh up NAME BINARY | down NAME | status NAME | reload NAME
+#        | pg-stop NAME | pg-start NAME | env NAME
+# NAME "run" (make run: port 8003) or "test" (make test: port 8013), each
+# with its own state under var/NAME. Running "up" twice is harmless.
+# Not here: building (Makefile), the tests themselves (tests/).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CMD=${1:?usage: stack.sh up|down|status|reload|pg-stop|pg-start|env NAME}
+NAME=${2:?stack name (run or test)}
+BIN=${3:-$ROOT/build/rel/imagegen}
+case $NAME in
+run)	HTTP_PORT=${HTTP_PORT:-8003}; PG_PORT=${PG_PORT:-54329} ;;
+test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339} ;;
+*)	echo "stack.sh: unknown stack $NAME" >&2; exit 64 ;;
+esac
+VAR=$ROOT/var/$NAME
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+SOCK=$VAR/run/imagegen.sock
+LOG=$VAR/log
+DBURL="postgresql://imagegen@127.0.0.1:$PG_PORT/imagegen"
+STORAGE=${STORAGE_DIR_OVERRIDE:-$VAR/storage}
+[ "$NAME" = run ] && STORAGE=${STORAGE_DIR_OVERRIDE:-$ROOT/storage}
+
+# PostgreSQL refuses root: as root it runs as the postgres user, whose
+# data directory must be reachable; when the tree is not (a 0700 home),
+# the cluster lives under /var/tmp and var/NAME/pg links to it.
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_dir() {
+	if [ -L "$VAR/pg" ] || [ -d "$VAR/pg" ]; then
+		echo "$VAR/pg"; return
+	fi
+	mkdir -p "$VAR"
+	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$VAR"; then
+		d=/var/tmp/imagegen-pg-$(echo "$VAR" | cksum | cut -d' ' -f1)
+		mkdir -p "$d"
+		ln -sfn "$d" "$VAR/pg"
+	else
+		mkdir -p "$VAR/pg"
+	fi
+	echo "$VAR/pg"
+}
+
+pg_up() {
+	pg=$(pg_dir)
+	[ "$(id -u)" = 0 ] && chown postgres: "$pg/" 2>/dev/null || true
+	if [ ! -f "$pg/data/PG_VERSION" ]; then
+		as_pg "$PGBIN/initdb" -D "$pg/data" -U postgres -A trust \
+		    -E UTF8 --locale=C.UTF-8 >"$LOG/initdb.log" 2>&1 || {
+			echo "initdb failed: see $LOG/initdb.log" >&2; exit 1; }
+	fi
+	if ! as_pg "$PGBIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+		as_pg "$PGBIN/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w \
+		    -t 60 -o "-p $PG_PORT -k $pg -c listen_addresses=127.0.0.1 \
+		    -c fsync=off -c max_connections=200" start >/dev/null
+	fi
+	psql_pg -tAc "SELECT 1 FROM pg_roles WHERE rolname='imagegen'" |
+	    grep -q 1 || psql_pg -qc "CREATE ROLE imagegen LOGIN"
+	psql_pg -tAc "SELECT 1 FROM pg_database WHERE datname='imagegen'" |
+	    grep -q 1 || psql_pg -qc "CREATE DATABASE imagegen OWNER imagegen"
+}
+
+psql_pg() {
+	psql -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+pg_down() {
+	pg=$VAR/pg
+	[ -f "$pg/data/PG_VERSION" ] || return 0
+	as_pg "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null \
+	    2>&1 || true
+}
+
+app_env() {
+	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
+	export WORKERS="${WORKERS:-}"
+	[ -n "$WORKERS" ] || unset WORKERS
+}
+
+app_up() {
+	pid=$(cat "$VAR/run/imagegen.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+	rm -f "$SOCK"
+	app_env
+	(cd "$ROOT" && "$BIN" migrate) >>"$LOG/imagegen.log" 2>&1 || {
+		echo "migrations failed: see $LOG/imagegen.log" >&2; exit 1; }
+	(cd "$ROOT" && spawn-fcgi -s "$SOCK" -M 0666 \
+	    -P "$VAR/run/imagegen.pid" -d "$ROOT" -- "$BIN" serve) \
+	    >>"$LOG/spawn-fcgi.log" 2>>"$LOG/imagegen.log"
+	i=0
+	while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+}
+
+app_down() {
+	pid=$(cat "$VAR/run/imagegen.pid" 2>/dev/null || true)
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i+1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$VAR/run/imagegen.pid" "$SOCK"
+}
+
+nginx_conf() {
+	mkdir -p "$VAR/nginx/tmp"
+	user=$(id -un)
+	sed -e "s|@VAR@|$VAR|g" -e "s|@USER@|$user|g" \
+	    -e "s|@SERVER@|$VAR/nginx/server.conf|g" \
+	    "$ROOT/nginx/local.conf.in" >"$VAR/nginx/nginx.conf"
+	sed -e "s|@LISTEN@|127.0.0.1:$HTTP_PORT|g" -e "s|@SOCKET@|$SOCK|g" \
+	    -e "s|@STORAGE@|$STORAGE|g" -e "s|@ROOT@|$ROOT|g" \
+	    "$ROOT/nginx/server.conf.in" >"$VAR/nginx/server.conf"
+}
+
+nginx_up() {
+	nginx_conf
+	if [ -f "$VAR/nginx/nginx.pid" ] &&
+	    kill -0 "$(cat "$VAR/nginx/nginx.pid")" 2>/dev/null; then
+		nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s reload
+		return 0
+	fi
+	nginx -t -q -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf"
+	nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf"
+}
+
+nginx_down() {
+	[ -f "$VAR/nginx/nginx.pid" ] || return 0
+	nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -s quit \
+	    2>/dev/null || true
+	i=0
+	while [ -f "$VAR/nginx/nginx.pid" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i+1))
+	done
+}
+
+wait_health() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/health"; then
+			return 0
+		fi
+		sleep 0.1; i=$((i+1))
+	done
+	echo "the service did not answer /health; see $LOG/" >&2
+	return 1
+}
+
+up() {
+	mkdir -p "$VAR/run" "$LOG" "$STORAGE/images"
+	pg_up
+	app_up
+	nginx_up
+	wait_health
+	if [ "$NAME" = run ]; then cat <<MSG
+imagegen is up: http://127.0.0.1:$HTTP_PORT/  (try: curl -s http://127.0.0.1:$HTTP_PORT/health)
+  logs:     $LOG/imagegen.log (JSON lines), $VAR/nginx/*.log, $VAR/pg/postgres.log
+  database: $DBURL
+  images:   $STORAGE/images (served under /storage/)
+  stop:     make stop
+MSG
+	fi
+}
+
+case $CMD in
+up)		up ;;
+down)		nginx_down; app_down; pg_down ;;
+reload)		kill -HUP "$(cat "$VAR/run/imagegen.pid")" ;;
+pg-stop)	pg_down ;;
+pg-start)	pg_up ;;
+app-stop)	app_down ;;
+app-start)	mkdir -p "$VAR/run" "$LOG"; app_up ;;
+env)		app_env; echo "HTTP_PORT=$HTTP_PORT PG_PORT=$PG_PORT VAR=$VAR" \
+		    "DATABASE_URL=$DBURL STORAGE_DIR=$STORAGE" ;;
+status)
+	for p in "$VAR/run/imagegen.pid" "$VAR/nginx/nginx.pid"; do
+		if [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null; then
+			echo "$(basename "$p" .pid): running (pid $(cat "$p"))"
+		else
+			echo "$(basename "$p" .pid): stopped"
+		fi
+	done
+	as_pg "$PGBIN/pg_ctl" -D "$VAR/pg/data" status >/dev/null 2>&1 &&
+	    echo "postgresql: running (port $PG_PORT)" ||
+	    echo "postgresql: stopped" ;;
+*)	echo "stack.sh: unknown command $CMD" >&2; exit 64 ;;
+esac

@@ -1,0 +1,220 @@
+/*
+ * app/worker.c - a worker process: struct worker set-up and the FastCGI
+ * accept loop (read params and body, run the pipeline, write the answer).
+ * Not here: the pipeline (serve.c), process management (master.c).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app/request.h"
+#include "app/routes.h"
+#include "app/serve.h"
+#include "app/worker.h"
+#include "lib/core/timeutil.h"
+
+static volatile sig_atomic_t worker_stop;
+
+enum err
+worker_init(struct worker *w, const struct config *cfg, int logfd,
+    int64_t started_wall_ms, char *why, size_t whylen)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->started_wall_ms = started_wall_ms;
+	w->stop = &worker_stop;
+	log_init(&w->log, logfd, cfg, "worker");
+	db_init(&w->db, cfg, &w->log);
+	return router_init(&w->router, app_routes, app_nroutes, why, whylen);
+}
+
+void
+worker_fini(struct worker *w)
+{
+	router_fini(&w->router);
+	db_close(&w->db);
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static void
+worker_signals(sigset_t *term)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART: accept() fails */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(term);
+	sigprocmask(SIG_SETMASK, term, NULL);	/* undo the master's mask */
+	sigaddset(term, SIGTERM);
+	sigaddset(term, SIGINT);
+}
+
+/* Reads the body up to the cap; past it only flags body_too_large. */
+static void
+worker_read_body(struct request *req, FCGX_Stream *in, long cap)
+{
+	const char *cl = req_env(req, "CONTENT_LENGTH");
+	long want = cl && *cl ? strtol(cl, NULL, 10) : 0;
+	char *buf;
+	int n;
+
+	if (want > cap || want < 0) {
+		req->body_too_large = true;
+		return;
+	}
+	if (want == 0 || (buf = arena_alloc(&req->arena,
+	    (size_t)want + 1)) == NULL)
+		return;
+	n = FCGX_GetStr(buf, (int)want, in);
+	req->body = buf;
+	req->body_len = n > 0 ? (size_t)n : 0;
+}
+
+/* Reason phrases of the statuses imagegen sends. */
+static const struct {
+	int		 status;
+	const char	*reason;
+} reasons[] = {
+	{ 200, "OK" },			{ 201, "Created" },
+	{ 202, "Accepted" },		{ 204, "No Content" },
+	{ 400, "Bad Request" },		{ 403, "Forbidden" },
+	{ 404, "Not Found" },		{ 405, "Method Not Allowed" },
+	{ 409, "Conflict" },		{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },
+	{ 429, "Too Many Requests" },	{ 500, "Internal Server Error" },
+	{ 502, "Bad Gateway" },		{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },	{ 507, "Insufficient Storage" },
+};
+
+static const char *
+http_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Unknown";
+}
+
+/* Status line and headers as one CGI header block into buf. */
+static size_t
+worker_head(const struct response *res, int status, size_t len, int body,
+    char *buf, size_t cap)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(buf, cap, "Status: %d %s\r\n", status,
+	    http_reason(status));
+	for (i = 0; i < res->nheaders && o < cap; i++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s: %s\r\n",
+		    res->headers[i].name, res->headers[i].value);
+	if (body && o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "Content-Type: "
+		    "application/json\r\nContent-Length: %zu\r\n", len);
+	if (o < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "\r\n");
+	return o < cap ? o : cap;
+}
+
+/* libfcgi's own printf lacks %zu: format here, write raw bytes. */
+static void
+worker_write(struct request *req, struct response *res, FCGX_Stream *out)
+{
+	char head[4096], *body = NULL;
+	size_t len, hlen;
+	int status;
+
+	status = res_render(res, req->id, &body, &len);
+	hlen = worker_head(res, status, len, body != NULL, head, sizeof(head));
+	FCGX_PutStr(head, (int)hlen, out);
+	if (body != NULL)
+		FCGX_PutStr(body, (int)len, out);
+	log_access(&req->w->log, req->method, req->path, status,
+	    (double)(time_mono_us() - req->start_us) / 1000.0, len);
+	free(body);
+}
+
+static void
+worker_handle(struct worker *w, FCGX_Request *fr)
+{
+	struct request req;
+	struct response res;
+
+	req_init(&req, w, fr->envp);
+	res_init(&res, &req.arena);
+	worker_read_body(&req, fr->in, w->cfg->body_max_bytes);
+	serve_request(&req, &res);
+	log_set_request(&w->log, req.id);
+	worker_write(&req, &res, fr->out);
+	log_set_request(&w->log, NULL);
+	res_fini(&res);
+	req_fini(&req);
+}
+
+static void
+worker_loop(struct worker *w, const sigset_t *term)
+{
+	FCGX_Request fr;
+
+	FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!worker_stop && w->served < (unsigned long)w->cfg->max_requests) {
+		sigprocmask(SIG_UNBLOCK, term, NULL);
+		if (worker_stop)
+			break;
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (errno != EINTR && !worker_stop)
+				log_error(&w->log, "accept failed: %s",
+				    strerror(errno));
+			sigprocmask(SIG_BLOCK, term, NULL);
+			if (errno != EINTR && !worker_stop)
+				usleep(100000);
+			continue;
+		}
+		/* A SIGTERM now waits until this request is answered. */
+		sigprocmask(SIG_BLOCK, term, NULL);
+		worker_handle(w, &fr);
+		FCGX_Finish_r(&fr);
+		w->served++;
+	}
+	FCGX_Free(&fr, 1);
+}
+
+void
+worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms)
+{
+	struct worker w;
+	sigset_t term;
+	char why[256] = "FCGX_Init failed";
+
+	worker_signals(&term);
+	if (FCGX_Init() != 0 ||
+	    worker_init(&w, cfg, logfd, started_wall_ms, why,
+	    sizeof(why)) != ERR_OK) {
+		fprintf(stderr, "imagegen worker: cannot start: %s\n", why);
+		_exit(70);
+	}
+	log_debug(&w.log, "worker started");
+	worker_loop(&w, &term);
+	log_info(&w.log, worker_stop ? "worker stopping (signal) after %lu "
+	    "requests" : "worker recycling after %lu requests", w.served);
+	worker_fini(&w);
+	exit(0);
+}

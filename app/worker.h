@@ -1,0 +1,51 @@
+/*
+ * app/worker.h - struct worker: everything one worker process owns
+ * (config pointer, logger, DB connection, compiled routes, caches),
+ * and the worker's accept loop.
+ * Not here: forking and respawning (master.c), one request (serve.c).
+ */
+#ifndef APP_WORKER_H
+#define APP_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app/router.h"
+#include "lib/config/config.h"
+#include "lib/db/db.h"
+#include "lib/log/log.h"
+
+struct worker_health {
+	int64_t		 at_ms;		/* monotonic time of the last check */
+	enum err	 db_err;
+	double		 db_ms;
+};
+
+struct worker {
+	const struct config	*cfg;		/* borrowed, read-only */
+	struct log		 log;
+	struct db		 db;
+	struct router		 router;
+	int64_t			 started_wall_ms;	/* service start */
+	unsigned long		 served;
+	struct worker_health	 health;	/* cached /health DB check */
+	volatile sig_atomic_t	*stop;		/* set by SIGTERM */
+};
+
+/*
+ * Builds w for cfg (borrowed). Log lines go to logfd. On failure returns
+ * an error with why set; caller frees with worker_fini() either way.
+ */
+enum err	worker_init(struct worker *w, const struct config *cfg,
+		    int logfd, int64_t started_wall_ms, char *why,
+		    size_t whylen);
+void		worker_fini(struct worker *w);
+/*
+ * The worker process: accept loop on the FastCGI socket (fd 0) until
+ * SIGTERM or max_requests. Never returns; exits 0 on a normal end.
+ */
+void		worker_run(const struct config *cfg, int logfd,
+		    int64_t started_wall_ms) __attribute__((noreturn));
+
+#endif

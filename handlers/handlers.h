@@ -1,0 +1,15 @@
+/*
+ * handlers/handlers.h - one prototype per endpoint handler.
+ * Each returns ERR_OK after filling res, or an error recorded with
+ * req_fail() (the worker renders the JSON error body).
+ * Not here: routing (app/routes.c).
+ */
+#ifndef HANDLERS_HANDLERS_H
+#define HANDLERS_HANDLERS_H
+
+#include "app/request.h"
+
+/* GET /health: 200 ok, 503 degraded (database down). */
+enum err	handle_health(struct request *req, struct response *res);
+
+#endif

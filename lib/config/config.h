@@ -1,0 +1,77 @@
+/*
+ * lib/config/config.h - struct config: every setting of imagegen, loaded
+ * from .env then the environment (the environment wins), validated once.
+ * Not here: parsing .env syntax (dotenv.c); using the settings.
+ */
+#ifndef CONFIG_CONFIG_H
+#define CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/core/err.h"
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR, LOG__MAX };
+
+struct config {
+	/* service */
+	long		 workers;		/* 0 = 2 x cores */
+	long		 max_requests;
+	long		 graceful_timeout_s;
+	long		 body_max_bytes;
+	long		 log_level;		/* enum log_level */
+	char		*log_file;		/* "" = standard error */
+	char		*cors_origins;		/* comma list, "*" = any */
+	char		*public_base_url;	/* "" = relative URLs */
+	char		*storage_dir;
+	/* database */
+	char		*database_url;
+	long		 db_connect_timeout_s;
+	/* prompt */
+	long		 prompt_max_chars;
+	long		 prompt_optimize_above;
+	long		 prompt_target_chars;
+	char		*ollama_url;
+	char		*ollama_model;
+	long		 ollama_connect_ms;
+	long		 ollama_timeout_ms;
+	/* providers */
+	char		*leonardo_api_key;
+	char		*leonardo_base_url;
+	char		*runware_api_key;
+	char		*runware_base_url;
+	char		*gemini_api_key;
+	char		*gemini_base_url;
+	char		*comfyui_url;
+	char		*provider_allowed_hosts;	/* comma list */
+	long		 provider_connect_ms;
+	long		 provider_timeout_ms;
+	long		 poll_interval_ms;
+	long		 poll_timeout_s;
+	long		 image_max_bytes;
+	long		 generate_timeout_s;
+	long		 batch_max;
+	long		 circuit_failures;
+	long		 circuit_cooldown_s;
+};
+
+/*
+ * Loads envfile (missing is fine) then the environment into cfg, which
+ * the caller frees with cfg_fini(). On an unknown key in the file or a
+ * malformed value anywhere, returns ERR_INVALID_FIELD with a message
+ * naming the key and the rule in why.
+ */
+enum err	cfg_load(struct config *cfg, const char *envfile,
+		    char *why, size_t whylen);
+/* Defaults only (no file, no environment): for tests. */
+enum err	cfg_defaults(struct config *cfg);
+void		cfg_fini(struct config *cfg);
+/* Effective worker count (resolves workers = 0 to 2 x online cores). */
+long		cfg_workers(const struct config *cfg);
+/* NULL-terminated list of secret values (API keys) set in cfg, borrowed. */
+size_t		cfg_secrets(const struct config *cfg, const char **out,
+		    size_t max);
+/* Name of a log level ("info"), or NULL. */
+const char	*cfg_level_name(long level);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * lib/core/timeutil.h - clocks: monotonic milliseconds, wall time as ISO 8601.
+ * Not here: timeouts policy (callers decide).
+ */
+#ifndef CORE_TIMEUTIL_H
+#define CORE_TIMEUTIL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Monotonic clock in milliseconds / microseconds. */
+int64_t	time_mono_ms(void);
+int64_t	time_mono_us(void);
+/* Wall clock in milliseconds since the epoch. */
+int64_t	time_wall_ms(void);
+/* "2026-11-24T14:22:40.123Z" into buf (at least 25 bytes). */
+void	time_iso8601(char *buf, size_t len);
+
+#endif

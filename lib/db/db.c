@@ -1,0 +1,125 @@
+/*
+ * lib/db/db.c - lazy connection, statement execution and error mapping.
+ * Not here: table-specific queries, schema (migrations/).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/core/timeutil.h"
+#include "lib/db/db.h"
+
+#define DB_RETRY_MS	250
+
+void
+db_init(struct db *db, const struct config *cfg, struct log *log)
+{
+	memset(db, 0, sizeof(*db));
+	db->url = cfg->database_url;
+	db->connect_timeout_s = cfg->db_connect_timeout_s;
+	db->log = log;
+}
+
+void
+db_close(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+static void
+db_drop(struct db *db, const char *why)
+{
+	log_warn(db->log, "database connection lost: %s", why);
+	db_close(db);
+	db->retry_at_ms = time_mono_ms() + DB_RETRY_MS;
+}
+
+enum err
+db_conn_get(struct db *db, PGconn **out)
+{
+	char timeout[16];
+	const char *keys[] = { "dbname", "connect_timeout",
+	    "application_name", NULL };
+	const char *vals[] = { db->url, timeout, "imagegen", NULL };
+
+	*out = NULL;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return *out = db->conn, ERR_OK;
+	if (db->conn != NULL)
+		db_close(db);
+	if (time_mono_ms() < db->retry_at_ms)
+		return ERR_DB_UNAVAILABLE;
+	snprintf(timeout, sizeof(timeout), "%ld", db->connect_timeout_s);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		db_drop(db, db->conn ? PQerrorMessage(db->conn) :
+		    "out of memory");
+		return ERR_DB_UNAVAILABLE;
+	}
+	*out = db->conn;
+	return ERR_OK;
+}
+
+enum err
+db_exec(struct db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	PGconn *c;
+	PGresult *r;
+	ExecStatusType st;
+	enum err e;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((e = db_conn_get(db, &c)) != ERR_OK)
+		return e;
+	r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return ERR_OK;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		db_drop(db, PQerrorMessage(c));
+		e = ERR_DB_UNAVAILABLE;
+	} else {
+		log_error(db->log, "query failed: %s",
+		    r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+		e = ERR_DB;
+	}
+	PQclear(r);
+	return e;
+}
+
+enum err
+db_ping(struct db *db, double *ms)
+{
+	int64_t t0 = time_mono_us();
+	enum err e;
+
+	e = db_exec(db, "SELECT 1", 0, NULL, NULL);
+	*ms = (double)(time_mono_us() - t0) / 1000.0;
+	return e;
+}
+
+enum err
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN", 0, NULL, NULL);
+}
+
+enum err
+db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT", 0, NULL, NULL);
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		(void)db_exec(db, "ROLLBACK", 0, NULL, NULL);
+}

@@ -1,0 +1,48 @@
+/*
+ * lib/db/db.h - one libpq connection per worker: opened lazily, dropped
+ * after a connection failure and re-opened by the next request.
+ * Not here: SQL of a table (jobs.c, images.c, ...), migrations (migrate.c).
+ */
+#ifndef DB_DB_H
+#define DB_DB_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "lib/config/config.h"
+#include "lib/core/err.h"
+#include "lib/log/log.h"
+
+struct db {
+	PGconn		*conn;		/* NULL until first use */
+	const char	*url;		/* borrowed from config */
+	long		 connect_timeout_s;
+	int64_t		 retry_at_ms;	/* no reconnect before (monotonic) */
+	struct log	*log;		/* borrowed */
+};
+
+void		db_init(struct db *db, const struct config *cfg,
+		    struct log *log);
+void		db_close(struct db *db);
+/*
+ * Borrowed live connection in *out, connecting if needed.
+ * ERR_DB_UNAVAILABLE when PostgreSQL cannot be reached (logged; further
+ * attempts are spaced 250 ms apart so a dead server is not hammered).
+ */
+enum err	db_conn_get(struct db *db, PGconn **out);
+/*
+ * Runs sql with text params; *out (caller PQclear()s; may be NULL to
+ * discard) holds the result. ERR_DB_UNAVAILABLE if the connection broke
+ * (it is dropped), ERR_DB for a failed statement (logged with detail).
+ */
+enum err	db_exec(struct db *db, const char *sql, int nparams,
+		    const char *const *params, PGresult **out);
+/* SELECT 1 round trip; latency in *ms. */
+enum err	db_ping(struct db *db, double *ms);
+enum err	db_begin(struct db *db);
+enum err	db_commit(struct db *db);
+/* Best effort; never fails the caller. */
+void		db_rollback(struct db *db);
+
+#endif

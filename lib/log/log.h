@@ -1,0 +1,48 @@
+/*
+ * lib/log/log.h - JSON-lines logger: one line per event, one write(2) each,
+ * with level, time, pid and the current request id; secrets redacted.
+ * Not here: choosing the file (app/ passes an fd), log rotation.
+ */
+#ifndef LOG_LOG_H
+#define LOG_LOG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/config/config.h"
+
+#define LOG_SECRETS_MAX	8
+#define LOG_LINE_MAX	4096
+#define LOG_REQID_MAX	128
+
+struct log {
+	int		 fd;
+	long		 level;		/* enum log_level: minimum written */
+	const char	*secrets[LOG_SECRETS_MAX];	/* borrowed */
+	size_t		 nsecrets;
+	char		 reqid[LOG_REQID_MAX + 1];	/* "" outside requests */
+	const char	*role;		/* "master" / "worker" */
+};
+
+/* Sets up l to write to fd; secrets (borrowed) come from cfg. */
+void	log_init(struct log *l, int fd, const struct config *cfg,
+	    const char *role);
+/* Request id added to each following line ("" or NULL clears it). */
+void	log_set_request(struct log *l, const char *reqid);
+/* printf-style message, JSON-escaped and redacted. */
+void	log_write(struct log *l, enum log_level lv, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* One access line: method, path, status, duration, response bytes. */
+void	log_access(struct log *l, const char *method, const char *path,
+	    int status, double ms, size_t bytes);
+/* Escapes s as JSON string content into buf; returns bytes written. */
+size_t	log_escape(char *buf, size_t len, const char *s);
+/* Replaces each secret in s (in place) by "[redacted]" when it fits. */
+void	log_redact(const struct log *l, char *s, size_t cap);
+
+#define log_debug(l, ...)	log_write((l), LOG_DEBUG, __VA_ARGS__)
+#define log_info(l, ...)	log_write((l), LOG_INFO, __VA_ARGS__)
+#define log_warn(l, ...)	log_write((l), LOG_WARN, __VA_ARGS__)
+#define log_error(l, ...)	log_write((l), LOG_ERROR, __VA_ARGS__)
+
+#endif
