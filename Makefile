@@ -11,6 +11,7 @@ CFLAGS	?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -Ibuild/gen \
 	-DIMAGEGEN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lmagic -lm
+TEST_LIBS := $(shell pkg-config --libs criterion libmicrohttpd 2>/dev/null)
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
@@ -30,6 +31,8 @@ rel_OBJ	= $(patsubst %.c,build/rel/%.o,$(CORE_SRC))
 san_OBJ	= $(patsubst %.c,build/san/%.o,$(CORE_SRC))
 UNIT_BIN  := $(patsubst %.c,build/san/%,$(UNIT_SRC))
 ITEST_BIN := $(patsubst %.c,build/san/%,$(ITEST_SRC))
+# Quiet by default; `make Q=` shows the commands.
+Q	?= @
 DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
 .PHONY: all deps run stop test unit integration bench check-deep clean \
@@ -37,17 +40,22 @@ DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
 all: build/rel/imagegen
 
+# Keep intermediate objects (test helpers) between runs.
+.SECONDARY:
+
 build/gen/embed.c: app/gen-embed.sh $(EMBED) Makefile
 	@mkdir -p $(@D)
 	sh app/gen-embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
 
 build/rel/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 build/san/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+	@echo "  CC san  $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 build/rel/imagegen: $(rel_OBJ) build/rel/app/main.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -58,8 +66,9 @@ build/san/imagegen: $(san_OBJ) build/san/app/main.o
 # One binary per test file, linked with everything but app/main.c.
 build/san/tests/%: tests/%.c $(san_OBJ) $(patsubst %.c,build/san/%.o,$(HELP_SRC))
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(san_OBJ) \
-	    $(patsubst %.c,build/san/%.o,$(HELP_SRC)) $(LDLIBS) -lcriterion
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(san_OBJ) \
+	    $(patsubst %.c,build/san/%.o,$(HELP_SRC)) $(LDLIBS) $(TEST_LIBS)
 
 # --- Debian packages -------------------------------------------------------
 DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \

@@ -96,6 +96,11 @@ serve_request(struct request *req, struct response *res)
 	if (serve_reqid(req, res) != ERR_OK)
 		return;
 	v = serve_cors(req, res);
+	if (req->body_too_large) {
+		req_fail(res, ERR_PAYLOAD_TOO_LARGE, "request body is over "
+		    "the %ld-byte limit", req->w->cfg->body_max_bytes);
+		return;
+	}
 	e = router_match(&req->w->router, req->method, req->path, &m);
 	if (e == ERR_NOT_FOUND) {
 		req_fail(res, e, "no route for %.200s", req->path);
@@ -109,11 +114,6 @@ serve_request(struct request *req, struct response *res)
 		res_header(res, "Allow", m.allow);
 		req_fail(res, e, "%.16s is not allowed on %.200s; allowed: %s",
 		    req->method, req->path, m.allow);
-		return;
-	}
-	if (req->body_too_large) {
-		req_fail(res, ERR_PAYLOAD_TOO_LARGE, "request body is over "
-		    "the %ld-byte limit", req->w->cfg->body_max_bytes);
 		return;
 	}
 	serve_params(req, &m);

@@ -1,0 +1,168 @@
+/*
+ * tests/helpers/itest.c - libcurl client and stack control for the
+ * integration tests.
+ * Not here: assertions (tests/integration/).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+
+#include <curl/curl.h>
+
+#include "tests/helpers/itest.h"
+
+struct buf {
+	char	*p;
+	size_t	 n;
+};
+
+static size_t
+buf_add(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *np = realloc(b->p, b->n + size * n + 1);
+
+	if (np == NULL)
+		return 0;
+	memcpy(np + b->n, data, size * n);
+	b->p = np;
+	b->n += size * n;
+	b->p[b->n] = '\0';
+	return size * n;
+}
+
+const char *
+itest_base(void)
+{
+	const char *u = getenv("IMAGEGEN_TEST_URL");
+
+	return u ? u : "http://127.0.0.1:8013";
+}
+
+void
+itest_call(struct itest_res *r, const char *method, const char *path,
+    const char *const *headers, const char *body, size_t blen)
+{
+	struct buf b = { NULL, 0 }, h = { NULL, 0 };
+	struct curl_slist *hl = NULL;
+	char url[2048];
+	CURL *c = curl_easy_init();
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(url, sizeof(url), "%s%s", itest_base(), path);
+	for (i = 0; headers && headers[i]; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)
+		    (blen == (size_t)-1 ? strlen(body) : blen));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_add);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, buf_add);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	r->curl_err = (int)curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	{
+		double t = 0;
+
+		curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &t);
+		r->ms = t * 1000.0;
+	}
+	r->body = b.p ? b.p : strdup("");
+	r->len = b.n;
+	r->headers = h.p ? h.p : strdup("");
+	r->json = json_loadb(r->body, r->len, 0, NULL);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+}
+
+void
+itest_get(struct itest_res *r, const char *path)
+{
+	itest_call(r, "GET", path, NULL, NULL, 0);
+}
+
+void
+itest_res_fini(struct itest_res *r)
+{
+	free(r->body);
+	free(r->headers);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+char *
+itest_header(const struct itest_res *r, const char *name)
+{
+	const char *p = r->headers, *eol;
+	size_t n = strlen(name);
+
+	for (; *p; p = *eol ? eol + 1 : eol) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = p + strlen(p);
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1, *e = eol;
+
+			while (*v == ' ')
+				v++;
+			while (e > v && isspace((unsigned char)e[-1]))
+				e--;
+			return strndup(v, (size_t)(e - v));
+		}
+	}
+	return NULL;
+}
+
+const char *
+itest_str(const struct itest_res *r, const char *path)
+{
+	char buf[256], *tok, *save = NULL;
+	json_t *v = r->json;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && v;
+	    tok = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, tok);
+	return json_string_value(v);
+}
+
+static const char *
+itest_root(void)
+{
+	const char *r = getenv("IMAGEGEN_ROOT");
+
+	return r ? r : ".";
+}
+
+int
+itest_stack(const char *cmd)
+{
+	char line[4096];
+	int st;
+
+	snprintf(line, sizeof(line), "sh '%s/app/stack.sh' %s test %s "
+	    ">/dev/null 2>&1", itest_root(), cmd,
+	    getenv("IMAGEGEN_BIN") ? getenv("IMAGEGEN_BIN") : "");
+	st = system(line);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *
+itest_var(const char *rel)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/var/test/%s", itest_root(), rel);
+	return path;
+}

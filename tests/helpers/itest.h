@@ -1,0 +1,41 @@
+/*
+ * tests/helpers/itest.h - HTTP calls to the running test stack (libcurl)
+ * and control of its parts (app/stack.sh) for integration tests.
+ * Not here: in-process handler tests (testworker.h).
+ */
+#ifndef TESTS_ITEST_H
+#define TESTS_ITEST_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct itest_res {
+	long	 status;
+	char	*body;		/* NUL-terminated */
+	size_t	 len;
+	char	*headers;	/* raw header block, lower-cased names */
+	json_t	*json;		/* parsed body, NULL if not JSON */
+	double	 ms;
+	int	 curl_err;	/* CURLcode; 0 = answered */
+};
+
+/* Base URL of the stack: $IMAGEGEN_TEST_URL or http://127.0.0.1:8013. */
+const char	*itest_base(void);
+/* method + path (joined to the base), extra headers ("Name: v", NULL-ended),
+ * body (may be NULL) with length blen (or strlen when (size_t)-1). */
+void		 itest_call(struct itest_res *r, const char *method,
+		    const char *path, const char *const *headers,
+		    const char *body, size_t blen);
+void		 itest_get(struct itest_res *r, const char *path);
+void		 itest_res_fini(struct itest_res *r);
+/* Value of a response header (case-insensitive), malloc'd, or NULL. */
+char		*itest_header(const struct itest_res *r, const char *name);
+/* String at a dotted path of the JSON body, borrowed, or NULL. */
+const char	*itest_str(const struct itest_res *r, const char *path);
+/* Runs "sh app/stack.sh CMD test"; returns its exit status. */
+int		 itest_stack(const char *cmd);
+/* Path under the test stack's var directory (static buffer). */
+const char	*itest_var(const char *rel);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * tests/unit/lib/config/test_config.c - settings: defaults, .env,
+ * environment precedence, validation messages naming the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "lib/config/config.h"
+
+static struct config cfg;
+static char why[512];
+static char path[64];
+
+static const char *
+write_env(const char *text)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/imagegen-cfg-XXXXXX");
+	cr_assert((fd = mkstemp(path)) >= 0);
+	cr_assert_not_null(f = fdopen(fd, "w"));
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+teardown(void)
+{
+	if (path[0])
+		unlink(path);
+	path[0] = '\0';
+}
+
+TestSuite(config, .fini = teardown);
+
+Test(config, defaults)
+{
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_eq(cfg.max_requests, 10000);
+	cr_assert_eq(cfg.prompt_max_chars, 10000);
+	cr_assert_eq(cfg.prompt_optimize_above, 3000);
+	cr_assert_str_eq(cfg.ollama_url, "http://localhost:11434");
+	cr_assert_str_eq(cfg.ollama_model, "gpt-oss:20b");
+	cr_assert_eq(cfg.log_level, LOG_INFO);
+	cr_assert(cfg_workers(&cfg) >= 2);
+	cfg_fini(&cfg);
+}
+
+Test(config, file_values_apply)
+{
+	write_env("WORKERS=3\nLOG_LEVEL=debug\nCORS_ORIGINS=https://a\n");
+	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_eq(cfg.workers, 3);
+	cr_assert_eq(cfg_workers(&cfg), 3);
+	cr_assert_eq(cfg.log_level, LOG_DEBUG);
+	cr_assert_str_eq(cfg.cors_origins, "https://a");
+	cfg_fini(&cfg);
+}
+
+Test(config, environment_overrides_file)
+{
+	write_env("MAX_REQUESTS=5\n");
+	setenv("MAX_REQUESTS", "7", 1);
+	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_eq(cfg.max_requests, 7);
+	cfg_fini(&cfg);
+	unsetenv("MAX_REQUESTS");
+}
+
+Test(config, unknown_key_in_file_is_named)
+{
+	write_env("WORKERS=2\nWROKERS=3\n");
+	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)),
+	    ERR_INVALID_FIELD);
+	cr_assert(strstr(why, "WROKERS") != NULL, "%s", why);
+	cr_assert(strstr(why, "line 2") != NULL, "%s", why);
+	cr_assert(strstr(why, "unknown setting") != NULL, "%s", why);
+}
+
+Test(config, malformed_values_are_named_with_the_rule)
+{
+	static const char *bad[][2] = {
+		{ "WORKERS=many\n", "WORKERS" },
+		{ "WORKERS=-1\n", "WORKERS" },
+		{ "MAX_REQUESTS=10x\n", "MAX_REQUESTS" },
+		{ "LOG_LEVEL=loud\n", "LOG_LEVEL" },
+		{ "OLLAMA_URL=localhost:11434\n", "OLLAMA_URL" },
+		{ "BODY_MAX_BYTES=\n", "BODY_MAX_BYTES" },
+		{ "PROMPT_OPTIMIZE_ABOVE=20000\n", "PROMPT_OPTIMIZE_ABOVE" },
+		{ "PUBLIC_BASE_URL=cdn.example\n", "PUBLIC_BASE_URL" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_env(bad[i][0]);
+		cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)),
+		    ERR_INVALID_FIELD, "%s accepted", bad[i][0]);
+		cr_assert(strstr(why, bad[i][1]) != NULL, "%s", why);
+		teardown();
+	}
+}
+
+Test(config, malformed_environment_value_is_named)
+{
+	setenv("GRACEFUL_TIMEOUT_S", "0", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)),
+	    ERR_INVALID_FIELD);
+	cr_assert(strstr(why, "GRACEFUL_TIMEOUT_S (environment)") != NULL,
+	    "%s", why);
+	unsetenv("GRACEFUL_TIMEOUT_S");
+}
+
+Test(config, secrets_are_listed_for_redaction)
+{
+	const char *s[8];
+
+	setenv("GEMINI_API_KEY", "g-secret", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
+	cr_assert_eq(cfg_secrets(&cfg, s, 8), 1);
+	cr_assert_str_eq(s[0], "g-secret");
+	cfg_fini(&cfg);
+	unsetenv("GEMINI_API_KEY");
+}
