@@ -113,6 +113,18 @@ unit: $(UNIT_BIN)
 integration: build/san/imagegen $(ITEST_BIN)
 	@sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN)
 
+# --- benchmarks (figures, never pass/fail) -----------------------------------
+BENCH_PKGS := wrk python3-fastapi python3-uvicorn python3-psycopg2
+
+build/rel/bench-floor: bench/floor.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $< -lfcgi
+
+bench: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
+	@$(MAKE) --no-print-directory all build/rel/bench-floor
+	@sh bench/run.sh
+
 clean:
 	rm -rf build
 

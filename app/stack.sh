@@ -3,8 +3,9 @@
 # PostgreSQL cluster, the imagegen workers under spawn-fcgi, and nginx.
 # Usage: stack.sh up NAME BINARY | down NAME | status NAME | reload NAME
 #        | pg-stop NAME | pg-start NAME | env NAME
-# NAME "run" (make run: port 8003) or "test" (make test: port 8013), each
-# with its own state under var/NAME. Running "up" twice is harmless.
+# NAME "run" (make run: port 8003), "test" (make test: 8013) or "bench"
+# (make bench: 8023), each with its own state under var/NAME. Running "up"
+# twice is harmless.
 # Not here: building (Makefile), the tests themselves (tests/).
 set -eu
 
@@ -15,6 +16,7 @@ BIN=${3:-$ROOT/build/rel/imagegen}
 case $NAME in
 run)	HTTP_PORT=${HTTP_PORT:-8003}; PG_PORT=${PG_PORT:-54329} ;;
 test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339} ;;
+bench)	HTTP_PORT=${HTTP_PORT:-8023}; PG_PORT=${PG_PORT:-54349} ;;
 *)	echo "stack.sh: unknown stack $NAME" >&2; exit 64 ;;
 esac
 VAR=$ROOT/var/$NAME
@@ -110,7 +112,7 @@ app_down() {
 }
 
 nginx_conf() {
-	mkdir -p "$VAR/nginx/tmp"
+	mkdir -p "$VAR/nginx/tmp" "$VAR/nginx/extra"
 	user=$(id -un)
 	sed -e "s|@VAR@|$VAR|g" -e "s|@USER@|$user|g" \
 	    -e "s|@SERVER@|$VAR/nginx/server.conf|g" \
