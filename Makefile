@@ -45,7 +45,8 @@ all: build/rel/imagegen
 
 build/gen/embed.c: app/gen-embed.sh $(EMBED) Makefile
 	@mkdir -p $(@D)
-	sh app/gen-embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
+	@echo "  GEN     $@"
+	$(Q)sh app/gen-embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
 
 build/rel/%.o: %.c
 	@mkdir -p $(@D)
@@ -58,10 +59,12 @@ build/san/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 build/rel/imagegen: $(rel_OBJ) build/rel/app/main.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/san/imagegen: $(san_OBJ) build/san/app/main.o
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@echo "  LD san  $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # One binary per test file, linked with everything but app/main.c.
 build/san/tests/%: tests/%.c $(san_OBJ) $(patsubst %.c,build/san/%.o,$(HELP_SRC))

@@ -20,9 +20,6 @@
 
 #define SLOTS_MAX	256
 #define RETIRED_MAX	1024
-#define QUICK_DEATH_MS	2000	/* a worker dying younger than this... */
-#define BACKOFF_MIN_MS	100	/* ...delays the next spawn, doubling */
-#define BACKOFF_MAX_MS	10000
 
 struct slot {
 	pid_t		pid;		/* 0 = empty, waiting for respawn_at */
@@ -123,20 +120,26 @@ master_forget_retired(struct master *m, pid_t pid)
 	return 0;
 }
 
+int64_t
+master_respawn_delay(int *quick_deaths, int clean, int64_t lived_ms)
+{
+	if (clean || lived_ms >= QUICK_DEATH_MS) {
+		*quick_deaths = 0;
+		return 0;
+	}
+	(*quick_deaths)++;
+	return MIN((int64_t)BACKOFF_MIN_MS << MIN(*quick_deaths - 1, 10),
+	    BACKOFF_MAX_MS);
+}
+
 /* A slot's worker ended: schedule its respawn, with back-off if quick. */
 static void
 master_slot_died(struct master *m, struct slot *s, int status)
 {
-	int64_t now = time_mono_ms(), lived = now - s->started_ms, delay = 0;
+	int64_t now = time_mono_ms(), lived = now - s->started_ms, delay;
 	int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
-	if (!clean && lived < QUICK_DEATH_MS)
-		m->quick_deaths++;
-	else if (clean || lived >= QUICK_DEATH_MS)
-		m->quick_deaths = 0;
-	if (m->quick_deaths > 0)
-		delay = MIN((int64_t)BACKOFF_MIN_MS << MIN(m->quick_deaths - 1,
-		    10), BACKOFF_MAX_MS);
+	delay = master_respawn_delay(&m->quick_deaths, clean, lived);
 	if (clean)
 		log_info(&m->log, "worker %ld exited (recycled); respawning",
 		    (long)s->pid);
