@@ -107,8 +107,12 @@ reload:
 
 # --- tests -----------------------------------------------------------------
 test: deps
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory integration
+	@rm -f build/test-logs/*.count
+	@$(MAKE) --no-print-directory unit; u=$$?; \
+	$(MAKE) --no-print-directory integration; i=$$?; \
+	cat build/test-logs/*.count 2>/dev/null | awk '{ p += $$1; f += $$2 } \
+	    END { printf "test: %d passed, %d failed\n", p, f }'; \
+	[ $$u = 0 ] && [ $$i = 0 ]
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)

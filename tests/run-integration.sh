@@ -6,7 +6,8 @@
 set -u
 BIN=$1; shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}:log_path=$ROOT/var/test/log/san
+export UBSAN_OPTIONS=print_stacktrace=1:log_path=$ROOT/var/test/log/san
 export WORKERS=${WORKERS:-3} MAX_REQUESTS=${MAX_REQUESTS:-500}
 export CORS_ORIGINS="https://app.example, http://localhost:3000"
 export BODY_MAX_BYTES=65536 LOG_LEVEL=info
@@ -16,25 +17,17 @@ trap 'sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1' EXIT INT TERM
 rm -rf "$ROOT/var/test/log" "$ROOT/var/test/storage"
 if ! sh "$ROOT/app/stack.sh" up test "$BIN"; then
 	tail -n 30 "$ROOT/var/test/log/"*.log
+	mkdir -p "$ROOT/build/test-logs"; echo "0 1" >"$ROOT/build/test-logs/integration.count"
 	echo "integration: 0 passed, 1 failed"; exit 1
 fi
-pass=0; fail=0
-mkdir -p "$ROOT/build/test-logs"
-for t in "$@"; do
-	log=$ROOT/build/test-logs/$(echo "$t" | tr / _).log
-	# One job: these tests share one stack and some stop parts of it.
-	if "$t" --jobs 1 >"$log" 2>&1; then
-		printf 'ok    %s  (%s)\n' "$t" "$(tail -n 1 "$log" | sed 's/^\[====\] //')"
-		pass=$((pass + 1))
-	else
-		printf 'FAIL  %s\n' "$t"; sed 's/^/      /' "$log" | tail -n 40
-		fail=$((fail + 1))
-	fi
-done
-if grep -l 'ERROR: AddressSanitizer\|runtime error:' "$ROOT/var/test/log/imagegen.log" >/dev/null 2>&1; then
-	echo "FAIL  sanitizer reports in var/test/log/imagegen.log:"
-	grep -A20 'ERROR: AddressSanitizer\|runtime error:' "$ROOT/var/test/log/imagegen.log" | head -n 60
-	fail=$((fail + 1))
+sh "$ROOT/tests/run-unit.sh" -l integration -j 1 "$@"
+rc=$?
+# Sanitizer reports of the stack's processes (stderr is /dev/null under
+# spawn-fcgi, so they go to files).
+if ls "$ROOT/var/test/log/"san.* >/dev/null 2>&1; then
+	echo "FAIL  sanitizer reports from the running service:"
+	head -n 60 "$ROOT/var/test/log/"san.*
+	echo "0 1" >"$ROOT/build/test-logs/sanitizer.count"
+	rc=1
 fi
-echo "integration: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+exit $rc
