@@ -22,21 +22,23 @@
 #define EX_UNAVAIL	69
 #define EX_CONFIG	78
 
-static int	cmd_serve(struct config *, const char *);
-static int	cmd_migrate(struct config *, const char *);
-static int	cmd_check_config(struct config *, const char *);
-static int	cmd_version(struct config *, const char *);
+static int	cmd_serve(struct config *, const char *, const char *);
+static int	cmd_migrate(struct config *, const char *, const char *);
+static int	cmd_check_config(struct config *, const char *, const char *);
+static int	cmd_version(struct config *, const char *, const char *);
+static int	cmd_config_get(struct config *, const char *, const char *);
 
 /* Sub-commands: name -> function, and whether it needs the config. */
 static const struct command {
 	const char	*name;
-	int		(*fn)(struct config *, const char *);
+	int		(*fn)(struct config *, const char *, const char *);
 	int		 needs_config;
 	const char	*help;
 } commands[] = {
 	{ "serve",	  cmd_serve,	    1, "run the prefork FastCGI master (socket on fd 0)" },
 	{ "migrate",	  cmd_migrate,	    1, "apply pending database migrations" },
 	{ "check-config", cmd_check_config, 1, "validate the configuration and exit" },
+	{ "config-get",	  cmd_config_get,   1, "print setting NAME (secrets: \"set\" or nothing)" },
 	{ "version",	  cmd_version,	    0, "print the version" },
 };
 
@@ -45,7 +47,7 @@ usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: imagegen [-e envfile] command\n");
+	fprintf(stderr, "usage: imagegen [-e envfile] command [name]\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", commands[i].name,
 		    commands[i].help);
@@ -61,8 +63,9 @@ fd0_is_socket(void)
 }
 
 static int
-cmd_serve(struct config *cfg, const char *envfile)
+cmd_serve(struct config *cfg, const char *envfile, const char *arg)
 {
+	(void)arg;
 	if (!fd0_is_socket()) {
 		fprintf(stderr, "imagegen serve: standard input is not a "
 		    "socket; start it with spawn-fcgi (see README.md)\n");
@@ -72,7 +75,7 @@ cmd_serve(struct config *cfg, const char *envfile)
 }
 
 static int
-cmd_migrate(struct config *cfg, const char *envfile)
+cmd_migrate(struct config *cfg, const char *envfile, const char *arg)
 {
 	struct log log;
 	struct db db;
@@ -81,6 +84,7 @@ cmd_migrate(struct config *cfg, const char *envfile)
 	enum err e;
 
 	(void)envfile;
+	(void)arg;
 	log_init(&log, STDERR_FILENO, cfg, "migrate");
 	db_init(&db, cfg, &log);
 	e = db_migrate(&db, &applied, why, sizeof(why));
@@ -94,8 +98,9 @@ cmd_migrate(struct config *cfg, const char *envfile)
 }
 
 static int
-cmd_check_config(struct config *cfg, const char *envfile)
+cmd_check_config(struct config *cfg, const char *envfile, const char *arg)
 {
+	(void)arg;
 	printf("configuration OK (%s): %ld workers, storage %s, log level "
 	    "%s\n", envfile, cfg_workers(cfg), cfg->storage_dir,
 	    cfg_level_name(cfg->log_level));
@@ -103,8 +108,26 @@ cmd_check_config(struct config *cfg, const char *envfile)
 }
 
 static int
-cmd_version(struct config *cfg, const char *envfile)
+cmd_config_get(struct config *cfg, const char *envfile, const char *name)
 {
+	char buf[4096];
+	bool secret;
+
+	(void)envfile;
+	if (name == NULL ||
+	    cfg_text_get(cfg, name, buf, sizeof(buf), &secret)) {
+		fprintf(stderr, "imagegen config-get: unknown setting %s\n",
+		    name ? name : "(none)");
+		return EX_USAGE;
+	}
+	printf("%s\n", secret ? (buf[0] ? "set" : "") : buf);
+	return 0;
+}
+
+static int
+cmd_version(struct config *cfg, const char *envfile, const char *arg)
+{
+	(void)arg;
 	(void)cfg;
 	(void)envfile;
 	printf("imagegen %s\n", IMAGEGEN_VERSION);
@@ -125,7 +148,7 @@ main(int argc, char *argv[])
 			return usage();
 		envfile = optarg;
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 && optind != argc - 2)
 		return usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
@@ -137,7 +160,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imagegen: configuration error: %s\n", why);
 		return EX_CONFIG;
 	}
-	rc = commands[i].fn(&cfg, envfile);
+	rc = commands[i].fn(&cfg, envfile, optind == argc - 2 ?
+	    argv[argc - 1] : NULL);
 	if (commands[i].needs_config)
 		cfg_fini(&cfg);
 	return rc;

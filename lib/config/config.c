@@ -287,6 +287,26 @@ cfg_fini(struct config *cfg)
 		}
 }
 
+enum err
+cfg_text_get(const struct config *cfg, const char *name, char *buf,
+    size_t len, bool *secret)
+{
+	const struct cfg_key *k = key_find(name);
+	const char *base;
+
+	if (k == NULL)
+		return ERR_NOT_FOUND;
+	base = (const char *)cfg + k->off;
+	*secret = k->type == CFG_SECRET;
+	if (k->type == CFG_INT)
+		snprintf(buf, len, "%ld", *(const long *)base);
+	else if (k->type == CFG_LEVEL)
+		snprintf(buf, len, "%s", cfg_level_name(*(const long *)base));
+	else
+		snprintf(buf, len, "%s", *(char *const *)base);
+	return ERR_OK;
+}
+
 long
 cfg_workers(const struct config *cfg)
 {

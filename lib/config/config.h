@@ -66,6 +66,10 @@ enum err	cfg_load(struct config *cfg, const char *envfile,
 /* Defaults only (no file, no environment): for tests. */
 enum err	cfg_defaults(struct config *cfg);
 void		cfg_fini(struct config *cfg);
+/* Text of setting name into buf; *secret says it is an API key.
+ * ERR_NOT_FOUND for an unknown name. */
+enum err	cfg_text_get(const struct config *cfg, const char *name,
+		    char *buf, size_t len, bool *secret);
 /* Effective worker count (resolves workers = 0 to 2 x online cores). */
 long		cfg_workers(const struct config *cfg);
 /* NULL-terminated list of secret values (API keys) set in cfg, borrowed. */
