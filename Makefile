@@ -36,7 +36,7 @@ Q	?= @
 DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
 .PHONY: all deps run stop test unit integration bench check-deep clean \
-	status reload
+	status reload sandbox
 
 all: build/rel/imagegen
 
@@ -73,11 +73,25 @@ build/san/tests/%: tests/%.c $(san_OBJ) $(patsubst %.c,build/san/%.o,$(HELP_SRC)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(san_OBJ) \
 	    $(patsubst %.c,build/san/%.o,$(HELP_SRC)) $(LDLIBS) $(TEST_LIBS)
 
+# The sandbox: fake Leonardo/Runware/Gemini/ComfyUI/Ollama (tests/sandbox/).
+SANDBOX_SRC := $(sort $(wildcard tests/sandbox/*.c))
+SANDBOX_LIBS = $(shell pkg-config --libs libmicrohttpd jansson libpng zlib \
+	2>/dev/null) -ljpeg -luuid -lcrypto -lpthread
+
+build/sandbox/imagegen-sandbox: $(SANDBOX_SRC) $(wildcard tests/sandbox/*.h)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) -I. $(shell pkg-config --cflags \
+	    libmicrohttpd jansson libpng) -o $@ $(SANDBOX_SRC) $(SANDBOX_LIBS)
+
+SANDBOX_BIN := $(if $(SANDBOX_SRC),build/sandbox/imagegen-sandbox)
+sandbox: $(SANDBOX_BIN)
+
 # --- Debian packages -------------------------------------------------------
 DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \
 	libcurl4-openssl-dev libjansson-dev libpq-dev libpcre2-dev \
 	libcriterion-dev uuid-dev libssl-dev libmagic-dev \
-	libmicrohttpd-dev libpng-dev zlib1g-dev \
+	libmicrohttpd-dev libpng-dev zlib1g-dev libjpeg62-turbo-dev \
 	postgresql nginx-light curl wrk jq procps systemd
 
 deps:
@@ -93,7 +107,7 @@ deps:
 
 # --- running ---------------------------------------------------------------
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all sandbox
 	@sh app/stack.sh up run build/rel/imagegen
 
 stop:
@@ -117,8 +131,45 @@ test: deps
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: build/san/imagegen $(ITEST_BIN)
+integration: build/san/imagegen $(SANDBOX_BIN) $(ITEST_BIN)
 	@sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN)
+
+# --- deep checks: libFuzzer drivers (clang) and valgrind over unit tests -----
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+fuzz_OBJ   = $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRC))
+plain_OBJ  = $(patsubst %.c,build/plain/%.o,$(CORE_SRC))
+PLAIN_UNIT := $(patsubst %.c,build/plain/%,$(UNIT_SRC))
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer
+DEEP_PKGS := clang libclang-rt-14-dev valgrind
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC fuzz $<"
+	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	    -MMD -MP -c $< -o $@
+
+build/fuzz/%: tests/fuzz/%.c $(fuzz_OBJ)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+	    $(fuzz_OBJ) $(LDLIBS)
+
+build/plain/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -O0 -MMD -MP -c $< -o $@
+
+build/plain/tests/%: tests/%.c $(plain_OBJ) $(patsubst %.c,build/plain/%.o,$(HELP_SRC))
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -O0 -MMD -MP -o $@ $< $(plain_OBJ) \
+	    $(patsubst %.c,build/plain/%.o,$(HELP_SRC)) $(LDLIBS) $(TEST_LIBS)
+
+check-deep: deps
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEEP_PKGS)"
+	@$(MAKE) --no-print-directory $(FUZZ_BIN) $(PLAIN_UNIT)
+	@sh tests/check-deep.sh "$(FUZZ_BIN)" "$(PLAIN_UNIT)"
 
 # --- benchmarks (figures, never pass/fail) -----------------------------------
 BENCH_PKGS := wrk python3-fastapi python3-uvicorn python3-psycopg2

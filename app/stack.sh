@@ -14,12 +14,15 @@ CMD=${1:?usage: stack.sh up|down|status|reload|pg-stop|pg-start|env NAME}
 NAME=${2:?stack name (run or test)}
 BIN=${3:-$ROOT/build/rel/imagegen}
 case $NAME in
-run)	HTTP_PORT=${HTTP_PORT:-8003}; PG_PORT=${PG_PORT:-54329} ;;
-test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339} ;;
-bench)	HTTP_PORT=${HTTP_PORT:-8023}; PG_PORT=${PG_PORT:-54349} ;;
+run)	HTTP_PORT=${HTTP_PORT:-8003}; PG_PORT=${PG_PORT:-54329}; SB=18100 ;;
+test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339}; SB=18110 ;;
+bench)	HTTP_PORT=${HTTP_PORT:-8023}; PG_PORT=${PG_PORT:-54349}; SB=18120 ;;
 *)	echo "stack.sh: unknown stack $NAME" >&2; exit 64 ;;
 esac
 VAR=$ROOT/var/$NAME
+SANDBOX=$ROOT/build/sandbox/imagegen-sandbox
+SB_LEONARDO=$((SB + 1)) SB_RUNWARE=$((SB + 2)) SB_GEMINI=$((SB + 3))
+SB_COMFYUI=$((SB + 4)) SB_OLLAMA=$((SB + 5))
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 SOCK=$VAR/run/imagegen.sock
 LOG=$VAR/log
@@ -83,6 +86,73 @@ app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
 	export WORKERS="${WORKERS:-}"
 	[ -n "$WORKERS" ] || unset WORKERS
+	sandbox_env
+}
+
+# The sandbox stands in for every provider that has no key (make run), or
+# for all of them (make test / make bench: never a real provider).
+sandbox_up() {
+	[ -x "$SANDBOX" ] || return 0
+	pid=$(cat "$VAR/run/sandbox.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+	"$SANDBOX" --leonardo $SB_LEONARDO --runware $SB_RUNWARE \
+	    --gemini $SB_GEMINI --comfyui $SB_COMFYUI --ollama $SB_OLLAMA \
+	    --key sandbox-key >>"$LOG/sandbox.log" 2>&1 &
+	echo $! >"$VAR/run/sandbox.pid"
+	i=0
+	until curl -sf -o /dev/null "http://127.0.0.1:$SB_OLLAMA/__sandbox/health"; do
+		i=$((i + 1)); [ $i -lt 100 ] || { echo "sandbox did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+sandbox_down() {
+	pid=$(cat "$VAR/run/sandbox.pid" 2>/dev/null || true)
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	rm -f "$VAR/run/sandbox.pid"
+}
+
+# cfg_unset KEY: true when imagegen (with .env) sees no value for KEY.
+cfg_unset() {
+	[ "$NAME" != run ] && return 0
+	[ -z "$(cd "$ROOT" && "$BIN" config-get "$1" 2>/dev/null)" ]
+}
+
+# url_dead KEY: true when nothing answers at the URL setting KEY.
+url_dead() {
+	[ "$NAME" != run ] && return 0
+	u=$(cd "$ROOT" && "$BIN" config-get "$1" 2>/dev/null)
+	! curl -s -o /dev/null -m 2 "$u/$2"
+}
+
+sandbox_env() {
+	[ -x "$SANDBOX" ] || return 0
+	sb=""
+	if cfg_unset LEONARDO_API_KEY; then
+		export LEONARDO_API_KEY=sandbox-key
+		export LEONARDO_BASE_URL=http://127.0.0.1:$SB_LEONARDO/api/rest/v1
+		sb="$sb,leonardo_ai"
+	fi
+	if cfg_unset RUNWARE_API_KEY; then
+		export RUNWARE_API_KEY=sandbox-key
+		export RUNWARE_BASE_URL=http://127.0.0.1:$SB_RUNWARE/v1
+		sb="$sb,runware_ai"
+	fi
+	if cfg_unset GEMINI_API_KEY; then
+		export GEMINI_API_KEY=sandbox-key
+		export GEMINI_BASE_URL=http://127.0.0.1:$SB_GEMINI/v1beta
+		sb="$sb,gemini"
+	fi
+	if url_dead COMFYUI_URL system_stats; then
+		export COMFYUI_URL=http://127.0.0.1:$SB_COMFYUI
+		sb="$sb,comfyui"
+	fi
+	if url_dead OLLAMA_URL api/version; then
+		export OLLAMA_URL=http://127.0.0.1:$SB_OLLAMA
+		sb="$sb,ollama"
+	fi
+	export SANDBOX_PROVIDERS="${sb#,}"
+	export PROVIDER_ALLOWED_HOSTS="${PROVIDER_ALLOWED_HOSTS:-cdn.leonardo.ai,im.runware.ai},127.0.0.1"
 }
 
 app_up() {
@@ -158,6 +228,7 @@ wait_health() {
 up() {
 	mkdir -p "$VAR/run" "$LOG" "$STORAGE/images"
 	pg_up
+	sandbox_up
 	app_up
 	nginx_up
 	wait_health
@@ -168,12 +239,18 @@ imagegen is up: http://127.0.0.1:$HTTP_PORT/  (try: curl -s http://127.0.0.1:$HT
   images:   $STORAGE/images (served under /storage/)
   stop:     make stop
 MSG
+		app_env
+		if [ -n "${SANDBOX_PROVIDERS:-}" ]; then cat <<MSG
+  sandbox:  $SANDBOX_PROVIDERS answered by the local sandbox (no key or
+            server configured); see GET /unified/providers, $LOG/sandbox.log
+MSG
+		fi
 	fi
 }
 
 case $CMD in
 up)		up ;;
-down)		nginx_down; app_down; pg_down ;;
+down)		nginx_down; app_down; sandbox_down; pg_down ;;
 reload)		kill -HUP "$(cat "$VAR/run/imagegen.pid")" ;;
 pg-stop)	pg_down ;;
 pg-start)	pg_up ;;
@@ -182,7 +259,7 @@ app-start)	mkdir -p "$VAR/run" "$LOG"; app_up ;;
 env)		app_env; echo "HTTP_PORT=$HTTP_PORT PG_PORT=$PG_PORT VAR=$VAR" \
 		    "DATABASE_URL=$DBURL STORAGE_DIR=$STORAGE" ;;
 status)
-	for p in "$VAR/run/imagegen.pid" "$VAR/nginx/nginx.pid"; do
+	for p in "$VAR/run/imagegen.pid" "$VAR/nginx/nginx.pid" "$VAR/run/sandbox.pid"; do
 		if [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null; then
 			echo "$(basename "$p" .pid): running (pid $(cat "$p"))"
 		else

@@ -56,6 +56,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "GEMINI_API_KEY",	   CFG_SECRET, F(gemini_api_key),	"",	0, 0 },
 	{ "GEMINI_BASE_URL",	   CFG_URL,    F(gemini_base_url),	"https://generativelanguage.googleapis.com/v1beta", 0, 0 },
 	{ "COMFYUI_URL",	   CFG_URL,    F(comfyui_url),		"http://127.0.0.1:8188", 0, 0 },
+	{ "SANDBOX_PROVIDERS",	   CFG_STR,    F(sandbox_providers),	"",	0, 0 },
 	{ "PROVIDER_ALLOWED_HOSTS", CFG_STR,   F(provider_allowed_hosts), "cdn.leonardo.ai,im.runware.ai", 0, 0 },
 	{ "PROVIDER_CONNECT_MS",   CFG_INT,    F(provider_connect_ms),	"3000",	10, 60000 },
 	{ "PROVIDER_TIMEOUT_MS",   CFG_INT,    F(provider_timeout_ms),	"60000", 50, 600000 },

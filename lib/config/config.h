@@ -44,6 +44,7 @@ struct config {
 	char		*gemini_base_url;
 	char		*comfyui_url;
 	char		*provider_allowed_hosts;	/* comma list */
+	char		*sandbox_providers;	/* comma list, set by stack.sh */
 	long		 provider_connect_ms;
 	long		 provider_timeout_ms;
 	long		 poll_interval_ms;

@@ -1,0 +1,58 @@
+/*
+ * lib/db/provider_configs.c - reading provider_configs.
+ * Not here: writes (operators edit the table with SQL; workers re-read it
+ * at start and on reload).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db/provider_configs.h"
+
+static void
+row_parse(PGresult *r, int i, struct db_provider_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->provider, sizeof(c->provider), "%s", PQgetvalue(r, i, 0));
+	c->enabled = PQgetvalue(r, i, 1)[0] == 't';
+	c->priority = atoi(PQgetvalue(r, i, 2));
+	c->weight = atoi(PQgetvalue(r, i, 3));
+	c->timeout_ms = atol(PQgetvalue(r, i, 4));
+	c->max_retries = atoi(PQgetvalue(r, i, 5));
+	c->rate_per_min = atoi(PQgetvalue(r, i, 6));
+	snprintf(c->default_model, sizeof(c->default_model), "%s",
+	    PQgetvalue(r, i, 7));
+}
+
+enum err
+db_provider_configs_load(struct db *db, struct db_provider_config *out,
+    size_t max, size_t *n)
+{
+	PGresult *r = NULL;
+	enum err e;
+	int i;
+
+	*n = 0;
+	e = db_exec(db, "SELECT provider, enabled, priority, weight, "
+	    "timeout_ms, max_retries, rate_per_min, "
+	    "coalesce(default_model, '') FROM provider_configs "
+	    "ORDER BY provider", 0, NULL, &r);
+	if (e != ERR_OK)
+		return e;
+	for (i = 0; i < PQntuples(r) && *n < max; i++)
+		row_parse(r, i, &out[(*n)++]);
+	PQclear(r);
+	return ERR_OK;
+}
+
+const struct db_provider_config *
+db_provider_config_find(const struct db_provider_config *rows, size_t n,
+    const char *provider)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].provider, provider) == 0)
+			return &rows[i];
+	return NULL;
+}
