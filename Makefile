@@ -23,7 +23,8 @@ CORE_SRC := $(LIB_SRC) $(HND_SRC) $(APP_SRC) build/gen/embed.c
 EMBED	 := $(sort $(wildcard lib/db/migrations/*.sql lib/prompt/templates/* \
 	    lib/prompt/data/* lib/providers/workflows/*))
 UNIT_SRC := $(sort $(shell find tests/unit -name 'test_*.c' 2>/dev/null))
-ITEST_SRC := $(sort $(wildcard tests/integration/test_*.c))
+ITEST_SRC := $(sort $(wildcard tests/integration/test_*.c \
+	tests/faults/test_*.c))
 HELP_SRC := $(sort $(wildcard tests/helpers/*.c))
 
 # Two build flavours: build/rel (make, make run) and build/san (make test).
