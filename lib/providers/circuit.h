@@ -1,0 +1,65 @@
+/*
+ * lib/providers/circuit.h - per-provider circuit breaker and rate limit,
+ * shared by every worker: one anonymous shared mapping that the master
+ * creates before forking, guarded by one process-shared mutex.
+ * Not here: deciding what a failure is (engine.c), provider order.
+ */
+#ifndef PROVIDERS_CIRCUIT_H
+#define PROVIDERS_CIRCUIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CIRCUIT_SLOTS		8
+#define CIRCUIT_NAME_MAX	31
+
+enum circuit_state {
+	CIRCUIT_CLOSED = 0,	/* traffic flows */
+	CIRCUIT_OPEN,		/* skipped until open_until */
+	CIRCUIT_HALF_OPEN	/* one trial request in flight */
+};
+
+struct circuit_view {
+	enum circuit_state	 state;
+	int			 failures;	/* consecutive */
+	int64_t			 open_until_ms;	/* wall clock, 0 if closed */
+	int			 used_this_minute;
+	int64_t			 opened_total;
+};
+
+struct circuit_shm;
+
+/* Maps the shared state (before fork). NULL on failure. */
+struct circuit_shm	*circuit_shm_new(void);
+void			 circuit_shm_free(struct circuit_shm *c);
+/*
+ * May a request go to provider name now? false while the circuit is open
+ * (or a half-open trial is already in flight); *retry_at_ms (wall clock)
+ * then says when it may. The first call after the cooldown becomes the
+ * trial (half-open) and gets true.
+ */
+bool			 circuit_allow(struct circuit_shm *c, const char *name,
+			    int64_t now_ms, int64_t *retry_at_ms);
+/*
+ * Records an outcome: success closes the circuit; the threshold-th
+ * consecutive failure (or a failed trial) opens it for cooldown_ms.
+ */
+void			 circuit_record(struct circuit_shm *c, const char *name,
+			    bool ok, int threshold, int64_t cooldown_ms,
+			    int64_t now_ms);
+/*
+ * Takes one request from the provider's per-minute budget (per_min 0 =
+ * unlimited). false when spent; *retry_at_ms = start of the next minute
+ * window.
+ */
+bool			 circuit_rate_take(struct circuit_shm *c,
+			    const char *name, int per_min, int64_t now_ms,
+			    int64_t *retry_at_ms);
+/* A copy of the provider's state for /unified/providers. */
+void			 circuit_view_get(struct circuit_shm *c,
+			    const char *name, int64_t now_ms,
+			    struct circuit_view *out);
+/* "closed" / "open" / "half_open". */
+const char		*circuit_state_name(enum circuit_state s);
+
+#endif
