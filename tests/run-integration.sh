@@ -12,6 +12,7 @@ export WORKERS=${WORKERS:-3} MAX_REQUESTS=${MAX_REQUESTS:-500}
 export CORS_ORIGINS="https://app.example, http://localhost:3000"
 export BODY_MAX_BYTES=65536 LOG_LEVEL=info
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
+export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1
 trap 'sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1' EXIT INT TERM
 rm -rf "$ROOT/var/test/log" "$ROOT/var/test/storage"

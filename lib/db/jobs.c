@@ -1,0 +1,274 @@
+/*
+ * lib/db/jobs.c - SQL for generation_jobs and images.
+ * Not here: connection handling (db.c), spooling (spool.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db/jobs.h"
+
+/* Text of a member (strings as is, numbers and objects as JSON), or NULL. */
+static char *
+member_text(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+	    JSON_REAL_PRECISION(17));
+}
+
+#define JOB_NPARAMS	15
+static const char *const job_keys[JOB_NPARAMS] = {
+	"id", "project_id", "status", "requested_provider", "provider",
+	"prompt_original", "prompt_final", "prompt_meta", "params",
+	"attempts", "error", "optimize_ms", "generate_ms", "created_at",
+	"completed_at",
+};
+
+static const char job_upsert[] =
+    "INSERT INTO generation_jobs (id, project_id, status, "
+    "requested_provider, provider, prompt_original, prompt_final, "
+    "prompt_meta, params, attempts, error, optimize_ms, generate_ms, "
+    "created_at, completed_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
+    "coalesce($8::jsonb, '{}'), coalesce($9::jsonb, '{}'), "
+    "coalesce($10::jsonb, '[]'), $11::jsonb, $12::float8, $13::float8, "
+    "coalesce($14::timestamptz, now()), $15::timestamptz) "
+    "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
+    "provider = EXCLUDED.provider, prompt_final = EXCLUDED.prompt_final, "
+    "prompt_meta = EXCLUDED.prompt_meta, attempts = EXCLUDED.attempts, "
+    "error = EXCLUDED.error, optimize_ms = EXCLUDED.optimize_ms, "
+    "generate_ms = EXCLUDED.generate_ms, "
+    "completed_at = EXCLUDED.completed_at";
+
+#define IMG_NPARAMS	12
+static const char *const img_keys[IMG_NPARAMS - 2] = {
+	"id", "provider", "provider_image_id", "source_url", "local_path",
+	"width", "height", "format", "bytes", "sha256",
+};
+
+static const char img_insert[] =
+    "INSERT INTO images (id, provider, provider_image_id, source_url, "
+    "local_path, width, height, format, bytes, sha256, job_id, project_id) "
+    "VALUES ($1::uuid, $2, $3, $4, $5, $6::int, $7::int, $8, $9::bigint, "
+    "$10, $11::uuid, $12) ON CONFLICT (id) DO NOTHING";
+
+static void
+texts_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+}
+
+static enum err
+save_images(struct db *db, const json_t *job, const char *id,
+    const char *project)
+{
+	char *p[IMG_NPARAMS];
+	json_t *img;
+	size_t i, k;
+	enum err e = ERR_OK;
+
+	json_array_foreach(json_object_get(job, "images"), i, img) {
+		for (k = 0; k < IMG_NPARAMS - 2; k++)
+			p[k] = member_text(img, img_keys[k]);
+		p[IMG_NPARAMS - 2] = strdup(id);
+		p[IMG_NPARAMS - 1] = strdup(project);
+		e = db_exec(db, img_insert, IMG_NPARAMS,
+		    (const char *const *)p, NULL);
+		texts_free(p, IMG_NPARAMS);
+		if (e != ERR_OK)
+			break;
+	}
+	return e;
+}
+
+enum err
+db_jobs_save(struct db *db, const json_t *job)
+{
+	char *p[JOB_NPARAMS] = { NULL };
+	size_t k;
+	enum err e;
+
+	for (k = 0; k < JOB_NPARAMS; k++)
+		p[k] = member_text(job, job_keys[k]);
+	if (!p[0] || !p[1] || !p[2] || !p[5]) {
+		e = ERR_INVALID_FIELD;
+		goto out;
+	}
+	if ((e = db_begin(db)) != ERR_OK)
+		goto out;
+	e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, $1) "
+	    "ON CONFLICT (id) DO NOTHING", 1, (const char *const *)&p[1],
+	    NULL);
+	if (e == ERR_OK)
+		e = db_exec(db, job_upsert, JOB_NPARAMS,
+		    (const char *const *)p, NULL);
+	if (e == ERR_OK)
+		e = save_images(db, job, p[0], p[1]);
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
+out:
+	texts_free(p, JOB_NPARAMS);
+	return e;
+}
+
+/* The SELECT list that renders one job row (alias j) as a JSON record. */
+#define JOB_JSON							\
+    "json_build_object('id', j.id, 'project_id', j.project_id, "	\
+    "'status', j.status, 'requested_provider', j.requested_provider, "	\
+    "'provider', j.provider, 'prompt_original', j.prompt_original, "	\
+    "'prompt_final', j.prompt_final, 'prompt_meta', j.prompt_meta, "	\
+    "'params', j.params, 'attempts', j.attempts, 'error', j.error, "	\
+    "'optimize_ms', j.optimize_ms, 'generate_ms', j.generate_ms, "	\
+    "'created_at', to_char(j.created_at AT TIME ZONE 'UTC', "		\
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'completed_at', "		\
+    "to_char(j.completed_at AT TIME ZONE 'UTC', "			\
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'images', coalesce(("	\
+    "SELECT json_agg(json_build_object('id', i.id, 'provider', "	\
+    "i.provider, 'provider_image_id', i.provider_image_id, "		\
+    "'source_url', i.source_url, 'local_path', i.local_path, 'width', "	\
+    "i.width, 'height', i.height, 'format', i.format, 'bytes', "	\
+    "i.bytes, 'sha256', i.sha256) ORDER BY i.created_at, i.id) "	\
+    "FROM images i WHERE i.job_id = j.id), '[]'::json))"
+
+/* Parses column 0 of every row into a JSON array. */
+static enum err
+rows_to_array(PGresult *r, json_t **out)
+{
+	json_t *a = json_array(), *v;
+	int i;
+
+	if (a == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < PQntuples(r); i++) {
+		if ((v = json_loads(PQgetvalue(r, i, 0), 0, NULL)) == NULL) {
+			json_decref(a);
+			return ERR_DB;
+		}
+		json_array_append_new(a, v);
+	}
+	*out = a;
+	return ERR_OK;
+}
+
+enum err
+db_jobs_get(struct db *db, const char *id, json_t **out)
+{
+	PGresult *r = NULL;
+	json_t *a = NULL;
+	enum err e;
+
+	*out = NULL;
+	e = db_exec(db, "SELECT " JOB_JSON " FROM generation_jobs j "
+	    "WHERE j.id = $1::uuid", 1, &id, &r);
+	if (e == ERR_OK && PQntuples(r) == 0)
+		e = ERR_NOT_FOUND;
+	if (e == ERR_OK && (e = rows_to_array(r, &a)) == ERR_OK)
+		*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	PQclear(r);
+	return e;
+}
+
+/* "<microseconds since epoch>.<uuid>" -> the two parts; -1 if malformed. */
+static int
+cursor_parse(const char *c, char us[24], char id[40])
+{
+	size_t n = strspn(c, "0123456789");
+
+	if (n == 0 || n > 20 || c[n] != '.' || strlen(c + n + 1) != 36 ||
+	    strspn(c + n + 1, "0123456789abcdef-") != 36)
+		return -1;
+	snprintf(us, 24, "%.*s", (int)n, c);
+	snprintf(id, 40, "%s", c + n + 1);
+	return 0;
+}
+
+static const char jobs_list_sql[] =
+    "SELECT " JOB_JSON ", (extract(epoch FROM j.created_at) * 1000000)"
+    "::bigint || '.' || j.id FROM generation_jobs j WHERE "
+    "($1::text IS NULL OR j.project_id = $1) AND "
+    "($2::text IS NULL OR j.provider = $2) AND "
+    "($3::text IS NULL OR j.status = $3) AND "
+    "($4::timestamptz IS NULL OR j.created_at >= $4) AND "
+    "($5::timestamptz IS NULL OR j.created_at < $5) AND "
+    "($6::bigint IS NULL OR (j.created_at, j.id) < (timestamptz 'epoch' + "
+    "$6::bigint * interval '1 microsecond', $7::uuid)) "
+    "ORDER BY j.created_at DESC, j.id DESC LIMIT $8::int";
+
+enum err
+db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
+    char next[DB_CURSOR_MAX])
+{
+	char us[24], id[40], lim[16];
+	const char *p[8] = { q->project_id, q->provider, q->status, q->since,
+	    q->until, NULL, NULL, lim };
+	PGresult *r = NULL;
+	enum err e;
+	int n;
+
+	*items = NULL;
+	next[0] = '\0';
+	if (q->cursor != NULL) {
+		if (cursor_parse(q->cursor, us, id) != 0)
+			return ERR_BAD_QUERY;
+		p[5] = us;
+		p[6] = id;
+	}
+	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
+	if ((e = db_exec(db, jobs_list_sql, 8, p, &r)) != ERR_OK)
+		return e;
+	n = PQntuples(r);
+	if (n > q->limit) {
+		snprintf(next, DB_CURSOR_MAX, "%s", PQgetvalue(r, q->limit - 1,
+		    1));
+		n = q->limit;
+	}
+	e = rows_to_array(r, items);
+	while (e == ERR_OK && json_array_size(*items) > (size_t)n)
+		json_array_remove(*items, json_array_size(*items) - 1);
+	PQclear(r);
+	return e;
+}
+
+static const char jobs_stats_sql[] =
+    "WITH a AS (SELECT j.provider AS final, j.status, j.optimize_ms, "
+    "x->>'provider' AS p, x->>'outcome' AS outcome, "
+    "(x->>'ms')::float8 AS ms FROM generation_jobs j, "
+    "jsonb_array_elements(j.attempts) x WHERE j.created_at >= $1::timestamptz), "
+    "img AS (SELECT provider, count(*) AS n, sum(bytes) AS b FROM images "
+    "WHERE created_at >= $1::timestamptz GROUP BY provider) "
+    "SELECT json_build_object('provider', a.p, 'requests', count(*), "
+    "'succeeded', count(*) FILTER (WHERE outcome = 'ok'), "
+    "'success_rate', round(avg((outcome = 'ok')::int)::numeric, 4), "
+    "'fallbacks', count(*) FILTER (WHERE outcome <> 'ok' AND "
+    "status = 'completed' AND final IS DISTINCT FROM p), "
+    "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) "
+    "FILTER (WHERE outcome = 'ok'), "
+    "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) "
+    "FILTER (WHERE outcome = 'ok'), "
+    "'mean_optimization_ms', avg(optimize_ms), "
+    "'images', coalesce(max(img.n), 0), 'bytes', coalesce(max(img.b), 0)) "
+    "FROM a LEFT JOIN img ON img.provider = a.p GROUP BY a.p ORDER BY a.p";
+
+enum err
+db_jobs_stats(struct db *db, const char *since, json_t **out)
+{
+	PGresult *r = NULL;
+	enum err e;
+
+	*out = NULL;
+	if ((e = db_exec(db, jobs_stats_sql, 1, &since, &r)) == ERR_OK)
+		e = rows_to_array(r, out);
+	PQclear(r);
+	return e;
+}

@@ -1,0 +1,60 @@
+/*
+ * lib/db/jobs.h - generation_jobs and images: save a job record (insert or
+ * update, with its images, in one transaction), read one, list with
+ * filters and keyset pagination, and per-provider statistics.
+ * A job record is one JSON object (the same that lib/db/spool.c keeps on
+ * disk while the database is down):
+ *   {"id","project_id","status","requested_provider","provider",
+ *    "prompt_original","prompt_final","prompt_meta":{},"params":{},
+ *    "attempts":[],"error":null|{},"optimize_ms","generate_ms",
+ *    "created_at","completed_at","images":[{"id","provider",
+ *    "provider_image_id","source_url","local_path","width","height",
+ *    "format","bytes","sha256"}]}
+ * Not here: building the record (the engine), URLs (handlers).
+ */
+#ifndef DB_JOBS_H
+#define DB_JOBS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lib/db/db.h"
+
+#define DB_CURSOR_MAX	96
+
+struct db_jobs_query {
+	const char	*project_id;	/* NULL = any */
+	const char	*provider;
+	const char	*status;
+	const char	*since;		/* ISO 8601, NULL = open */
+	const char	*until;
+	const char	*cursor;	/* from a previous page, NULL = first */
+	int		 limit;		/* 1..100 */
+};
+
+/*
+ * Writes job (borrowed) in one transaction: the project row if new, the
+ * job row (inserted, or updated when the id exists), its images (kept
+ * when already there). ERR_INVALID_FIELD for a record missing id,
+ * project_id, status or prompt_original; ERR_DB_UNAVAILABLE / ERR_DB.
+ */
+enum err	db_jobs_save(struct db *db, const json_t *job);
+/* The job record of id (with images) in *out (caller json_decref()s);
+ * ERR_NOT_FOUND when there is none. */
+enum err	db_jobs_get(struct db *db, const char *id, json_t **out);
+/*
+ * Newest first: records (without prompt texts' optimizations) in *items
+ * (caller decrefs), and in next the cursor of the following page ("" at
+ * the end). ERR_BAD_QUERY for a malformed cursor or time.
+ */
+enum err	db_jobs_list(struct db *db, const struct db_jobs_query *q,
+		    json_t **items, char next[DB_CURSOR_MAX]);
+/*
+ * Per provider over jobs created at or after since (ISO 8601): requests,
+ * completed, failed, success_rate, fallbacks, p50/p95 generate_ms, mean
+ * optimize_ms, images, bytes. *out is an array (caller decrefs).
+ */
+enum err	db_jobs_stats(struct db *db, const char *since, json_t **out);
+
+#endif
