@@ -5,6 +5,7 @@
  * Not here: anything imagegen does per request (that is the point).
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@ serve(void)
 {
 	FCGX_Request r;
 
+	prctl(PR_SET_PDEATHSIG, SIGTERM);	/* die with the master */
 	FCGX_Init();
 	FCGX_InitRequest(&r, 0, 0);
 	while (FCGX_Accept_r(&r) >= 0) {
