@@ -12,6 +12,8 @@
 #include "lib/providers/circuit.h"
 
 #define MINUTE_MS	60000
+#define TRIAL_MAX_MS	60000	/* a trial never reported (its worker died)
+				   gives way to another after this */
 
 struct circuit_slot {
 	char			name[CIRCUIT_NAME_MAX + 1];	/* "" = free */
@@ -19,6 +21,7 @@ struct circuit_slot {
 	int			failures;
 	int64_t			open_until_ms;
 	int64_t			opened_total;
+	int64_t			trial_at_ms;	/* half-open since */
 	int64_t			window_start_ms;
 	int			window_used;
 };
@@ -92,9 +95,12 @@ circuit_allow(struct circuit_shm *c, const char *name, int64_t now_ms,
 	circuit_lock(c);
 	if ((s = circuit_slot(c, name)) == NULL)
 		goto out;
-	if (s->state == CIRCUIT_OPEN && now_ms >= s->open_until_ms)
+	if ((s->state == CIRCUIT_OPEN && now_ms >= s->open_until_ms) ||
+	    (s->state == CIRCUIT_HALF_OPEN &&
+	    now_ms - s->trial_at_ms >= TRIAL_MAX_MS)) {
 		s->state = CIRCUIT_HALF_OPEN;	/* this caller is the trial */
-	else if (s->state != CIRCUIT_CLOSED) {
+		s->trial_at_ms = now_ms;
+	} else if (s->state != CIRCUIT_CLOSED) {
 		ok = false;
 		*retry_at_ms = s->open_until_ms > now_ms ? s->open_until_ms :
 		    now_ms + 1000;

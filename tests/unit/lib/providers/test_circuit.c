@@ -87,3 +87,13 @@ Test(circuit, state_is_shared_with_forked_workers)
 	waitpid(pid, &st, 0);
 	cr_assert_not(circuit_allow(c, "p", 10, &at), "opened by the child");
 }
+
+Test(circuit, a_lost_trial_gives_way_after_a_minute)
+{
+	int64_t at;
+
+	circuit_record(c, "p", false, 1, 1000, 0);
+	cr_assert(circuit_allow(c, "p", 1000, &at), "trial (never reported)");
+	cr_assert_not(circuit_allow(c, "p", 30000, &at));
+	cr_assert(circuit_allow(c, "p", 61000, &at), "a new trial");
+}
