@@ -1,0 +1,174 @@
+/*
+ * lib/providers/genreq.c - field checks for generation requests.
+ * Not here: anything that needs the network or the database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/json/json.h"
+#include "lib/providers/genreq.h"
+
+#define MAX_SIDE	4096
+#define MIN_SIDE	64
+
+static const char *const all_fields[] = { "prompt", "negative_prompt",
+    "provider", "fallback", "width", "height", "aspect_ratio",
+    "num_images", "seed", "model", "style", "project_id", NULL };
+static const char *const quick_fields[] = { "prompt", "provider", NULL };
+
+bool
+genreq_project_ok(const char *id)
+{
+	size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n >= 1 && n <= 64 && id[n] == '\0';
+}
+
+/* A string of at most max bytes made of the allowed characters. */
+static enum err
+check_token(const char *key, const char *v, size_t max, const char *allowed,
+    char *why, size_t whylen)
+{
+	if (v == NULL)
+		return ERR_OK;
+	if (v[0] == '\0' || strlen(v) > max ||
+	    (allowed && v[strspn(v, allowed)] != '\0')) {
+		snprintf(why, whylen, "%s: must be 1-%zu characters%s%s", key,
+		    max, allowed ? " of " : "", allowed ? "[A-Za-z0-9._:@/-]" :
+		    "");
+		return ERR_INVALID_FIELD;
+	}
+	return ERR_OK;
+}
+
+#define TOKEN_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"0123456789._:@/-"
+
+/* "W:H" with 1..64 each; fills the default size for it. */
+static enum err
+parse_ratio(const char *r, struct gen_params *p, char *why, size_t whylen)
+{
+	int w, h, n = 0;
+
+	if (sscanf(r, "%2d:%2d%n", &w, &h, &n) != 2 || r[n] != '\0' ||
+	    w < 1 || h < 1 || w > 64 || h > 64 || w * 8 < h || h * 8 < w) {
+		snprintf(why, whylen, "aspect_ratio: must be \"W:H\" with "
+		    "1..64 each and at most 8:1, e.g. \"16:9\"");
+		return ERR_INVALID_FIELD;
+	}
+	p->aspect_ratio = r;
+	if (p->width == 0 && p->height == 0) {
+		p->width = w >= h ? GENREQ_DEFAULT_SIDE :
+		    GENREQ_DEFAULT_SIDE * w / h / 8 * 8;
+		p->height = h >= w ? GENREQ_DEFAULT_SIDE :
+		    GENREQ_DEFAULT_SIDE * h / w / 8 * 8;
+	}
+	return ERR_OK;
+}
+
+static enum err
+parse_size(const json_t *b, struct genreq *g, char *why, size_t whylen)
+{
+	struct gen_params *p = &g->params;
+	const char *ratio = NULL;
+	long w = 0, h = 0;
+	enum err e;
+
+	if ((e = jx_int(b, "width", false, MIN_SIDE, MAX_SIDE, &w, why,
+	    whylen)) || (e = jx_int(b, "height", false, MIN_SIDE, MAX_SIDE,
+	    &h, why, whylen)) || (e = jx_string(b, "aspect_ratio", false,
+	    &ratio, why, whylen)))
+		return e;
+	if ((w == 0) != (h == 0)) {
+		snprintf(why, whylen, "%s: width and height go together",
+		    w ? "height" : "width");
+		return ERR_INVALID_FIELD;
+	}
+	p->width = (int)w;
+	p->height = (int)h;
+	g->size_given = w != 0 || ratio != NULL;
+	if (ratio != NULL)
+		return parse_ratio(ratio, p, why, whylen);
+	if (w == 0)
+		p->width = p->height = GENREQ_DEFAULT_SIDE;
+	return ERR_OK;
+}
+
+static enum err
+parse_texts(const json_t *b, struct genreq *g, char *why, size_t whylen)
+{
+	struct gen_params *p = &g->params;
+	enum err e;
+
+	if ((e = jx_string(b, "prompt", true, &p->prompt, why, whylen)) ||
+	    (e = jx_string(b, "negative_prompt", false, &p->negative_prompt,
+	    why, whylen)) ||
+	    (e = jx_string(b, "provider", false, &g->provider, why, whylen)) ||
+	    (e = jx_string(b, "model", false, &p->model, why, whylen)) ||
+	    (e = jx_string(b, "style", false, &p->style, why, whylen)) ||
+	    (e = jx_string(b, "project_id", false, &g->project_id, why,
+	    whylen)))
+		return e;
+	if (p->negative_prompt && strlen(p->negative_prompt) > 2000) {
+		snprintf(why, whylen, "negative_prompt: at most 2000 bytes");
+		return ERR_INVALID_FIELD;
+	}
+	if (!genreq_project_ok(g->project_id)) {
+		snprintf(why, whylen, "project_id: must be a UUID or 1-64 "
+		    "characters of [a-z0-9-]");
+		return ERR_INVALID_FIELD;
+	}
+	if ((e = check_token("provider", g->provider, 32, TOKEN_CHARS, why,
+	    whylen)) || (e = check_token("model", p->model, 128, TOKEN_CHARS,
+	    why, whylen)))
+		return e;
+	return check_token("style", p->style, 64, TOKEN_CHARS, why, whylen);
+}
+
+static enum err
+parse_numbers(const json_t *b, struct genreq *g, char *why, size_t whylen)
+{
+	long n = 1, seed = -1;
+	enum err e;
+
+	if ((e = jx_int(b, "num_images", false, 1, GENREQ_MAX_IMAGES, &n, why,
+	    whylen)) || (e = jx_int(b, "seed", false, 0, 4294967295L, &seed,
+	    why, whylen)) || (e = jx_bool(b, "fallback", false, &g->fallback,
+	    why, whylen)))
+		return e;
+	g->params.num_images = (int)n;
+	g->params.has_seed = seed >= 0;
+	g->params.seed = seed >= 0 ? seed : 0;
+	return ERR_OK;
+}
+
+enum err
+genreq_parse(const json_t *body, bool quick, struct genreq *out, char *why,
+    size_t whylen)
+{
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	out->provider = "auto";
+	out->project_id = "default";
+	out->fallback = true;
+	if ((e = jx_check_keys(body, quick ? quick_fields : all_fields, why,
+	    whylen)) || (e = parse_texts(body, out, why, whylen)) ||
+	    (e = parse_numbers(body, out, why, whylen)))
+		return e;
+	return parse_size(body, out, why, whylen);
+}
+
+json_t *
+genreq_render(const struct genreq *g)
+{
+	const struct gen_params *p = &g->params;
+
+	return json_pack("{s:s,s:b,s:s,s:i,s:i,s:s?,s:i,s:o,s:s?,s:s?,s:s?}",
+	    "provider", g->provider, "fallback", g->fallback, "project_id",
+	    g->project_id, "width", p->width, "height", p->height,
+	    "aspect_ratio", p->aspect_ratio, "num_images", p->num_images,
+	    "seed", p->has_seed ? json_integer(p->seed) : json_null(),
+	    "model", p->model, "style", p->style, "negative_prompt",
+	    p->negative_prompt);
+}
