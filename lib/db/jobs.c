@@ -22,28 +22,31 @@ member_text(const json_t *o, const char *key)
 	    JSON_REAL_PRECISION(17));
 }
 
-#define JOB_NPARAMS	15
+#define JOB_NPARAMS	17
 static const char *const job_keys[JOB_NPARAMS] = {
 	"id", "project_id", "status", "requested_provider", "provider",
 	"prompt_original", "prompt_final", "prompt_meta", "params",
 	"attempts", "error", "optimize_ms", "generate_ms", "created_at",
-	"completed_at",
+	"completed_at", "provider_model", "warnings",
 };
 
 static const char job_upsert[] =
     "INSERT INTO generation_jobs (id, project_id, status, "
     "requested_provider, provider, prompt_original, prompt_final, "
     "prompt_meta, params, attempts, error, optimize_ms, generate_ms, "
-    "created_at, completed_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
+    "created_at, completed_at, provider_model, warnings) VALUES ($1::uuid, "
+    "$2, $3, $4, $5, $6, $7, "
     "coalesce($8::jsonb, '{}'), coalesce($9::jsonb, '{}'), "
     "coalesce($10::jsonb, '[]'), $11::jsonb, $12::float8, $13::float8, "
-    "coalesce($14::timestamptz, now()), $15::timestamptz) "
+    "coalesce($14::timestamptz, now()), $15::timestamptz, $16, "
+    "coalesce($17::jsonb, '[]')) "
     "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
     "provider = EXCLUDED.provider, prompt_final = EXCLUDED.prompt_final, "
     "prompt_meta = EXCLUDED.prompt_meta, attempts = EXCLUDED.attempts, "
     "error = EXCLUDED.error, optimize_ms = EXCLUDED.optimize_ms, "
     "generate_ms = EXCLUDED.generate_ms, "
-    "completed_at = EXCLUDED.completed_at";
+    "completed_at = EXCLUDED.completed_at, "
+    "provider_model = EXCLUDED.provider_model, warnings = EXCLUDED.warnings";
 
 #define IMG_NPARAMS	12
 static const char *const img_keys[IMG_NPARAMS - 2] = {
@@ -132,7 +135,8 @@ out:
     "'created_at', to_char(j.created_at AT TIME ZONE 'UTC', "		\
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'completed_at', "		\
     "to_char(j.completed_at AT TIME ZONE 'UTC', "			\
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'images', coalesce(("	\
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'provider_model', "		\
+    "j.provider_model, 'warnings', j.warnings, 'images', coalesce(("	\
     "SELECT json_agg(json_build_object('id', i.id, 'provider', "	\
     "i.provider, 'provider_image_id', i.provider_image_id, "		\
     "'source_url', i.source_url, 'local_path', i.local_path, 'width', "	\

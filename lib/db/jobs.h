@@ -7,7 +7,8 @@
  *   {"id","project_id","status","requested_provider","provider",
  *    "prompt_original","prompt_final","prompt_meta":{},"params":{},
  *    "attempts":[],"error":null|{},"optimize_ms","generate_ms",
- *    "created_at","completed_at","images":[{"id","provider",
+ *    "created_at","completed_at","provider_model","warnings":[],
+ *    "images":[{"id","provider",
  *    "provider_image_id","source_url","local_path","width","height",
  *    "format","bytes","sha256"}]}
  * Not here: building the record (the engine), URLs (handlers).

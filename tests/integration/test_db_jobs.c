@@ -147,11 +147,13 @@ Test(db_jobs, list_filters_and_keyset_pages)
 Test(db_jobs, stats_per_provider)
 {
 	json_t *out = NULL, *row;
+	char prov[64];
 	size_t i;
 	int found = 0;
 
+	snprintf(prov, sizeof(prov), "stats_%s", project);
 	for (i = 0; i < 2; i++) {
-		json_t *j = job_new("completed", "stats_prov");
+		json_t *j = job_new("completed", prov);
 
 		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
 		json_decref(j);
@@ -159,7 +161,7 @@ Test(db_jobs, stats_per_provider)
 	cr_assert_eq(db_jobs_stats(&db, "2000-01-01T00:00:00Z", &out), ERR_OK);
 	json_array_foreach(out, i, row)
 		if (strcmp(json_string_value(json_object_get(row, "provider")),
-		    "stats_prov") == 0) {
+		    prov) == 0) {
 			found = 1;
 			cr_assert_eq(json_integer_value(json_object_get(row,
 			    "requests")), 2);
