@@ -8,7 +8,10 @@
 
 /* Method + anchored path pattern -> handler; captures become req->params. */
 const struct route app_routes[] = {
-	{ "GET",	"^/health$",		handle_health },
+	{ "GET",	"^/health$",				handle_health },
+	{ "GET",	"^/unified/jobs$",			handle_jobs },
+	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get },
+	{ "GET",	"^/unified/stats$",			handle_stats },
 };
 
 const size_t app_nroutes = NELEM(app_routes);

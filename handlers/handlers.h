@@ -11,5 +11,11 @@
 
 /* GET /health: 200 ok, 503 degraded (database down). */
 enum err	handle_health(struct request *req, struct response *res);
+/* GET /unified/jobs: history with filters and keyset pages. */
+enum err	handle_jobs(struct request *req, struct response *res);
+/* GET /unified/jobs/{id}: one job; 404 when unknown. */
+enum err	handle_job_get(struct request *req, struct response *res);
+/* GET /unified/stats: per-provider figures over a window. */
+enum err	handle_stats(struct request *req, struct response *res);
 
 #endif

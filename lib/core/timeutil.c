@@ -2,7 +2,9 @@
  * lib/core/timeutil.c - clock helpers over clock_gettime.
  * Not here: anything that sleeps.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "lib/core/timeutil.h"
@@ -42,4 +44,63 @@ time_iso8601(char *buf, size_t len)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+}
+
+/* n digits at s; returns the value or -1. */
+static int
+digits(const char *s, int n)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + s[i] - '0';
+	}
+	return v;
+}
+
+static bool
+iso_tail_ok(const char *s)
+{
+	if (*s == '\0' || (s[0] == 'Z' && s[1] == '\0'))
+		return true;
+	return (*s == '+' || *s == '-') && digits(s + 1, 2) >= 0 &&
+	    digits(s + 1, 2) < 24 && s[3] == ':' && digits(s + 4, 2) >= 0 &&
+	    digits(s + 4, 2) < 60 && s[6] == '\0';
+}
+
+bool
+time_iso_check(const char *s)
+{
+	int mo, d, h, mi, sec = 0;
+
+	if (digits(s, 4) < 1 || s[4] != '-' || (mo = digits(s + 5, 2)) < 1 ||
+	    mo > 12 || s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > 31)
+		return false;
+	if (s[10] == '\0')
+		return true;
+	if ((s[10] != 'T' && s[10] != ' ') || (h = digits(s + 11, 2)) < 0 ||
+	    h > 23 || s[13] != ':' || (mi = digits(s + 14, 2)) < 0 || mi > 59)
+		return false;
+	s += 16;
+	if (*s == ':') {
+		if ((sec = digits(s + 1, 2)) < 0 || sec > 60)
+			return false;
+		s += 3;
+		if (*s == '.')
+			for (s++; isdigit((unsigned char)*s); s++)
+				continue;
+	}
+	return iso_tail_ok(s);
+}
+
+void
+time_iso_from_ms(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -5,6 +5,7 @@
 #ifndef CORE_TIMEUTIL_H
 #define CORE_TIMEUTIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -15,5 +16,11 @@ int64_t	time_mono_us(void);
 int64_t	time_wall_ms(void);
 /* "2026-11-24T14:22:40.123Z" into buf (at least 25 bytes). */
 void	time_iso8601(char *buf, size_t len);
+
+/* True for "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS[.f]]" with an optional
+ * "Z" or "+HH:MM" / "-HH:MM" (what PostgreSQL's timestamptz accepts). */
+bool	time_iso_check(const char *s);
+/* Wall time ms as "2026-11-24T14:22:40Z" into buf (>= 21 bytes). */
+void	time_iso_from_ms(int64_t ms, char *buf, size_t len);
 
 #endif

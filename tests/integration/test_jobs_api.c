@@ -1,0 +1,151 @@
+/*
+ * tests/integration/test_jobs_api.c - GET /unified/jobs, /unified/jobs/{id}
+ * and /unified/stats through nginx, on records written with lib/db.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "lib/core/uuid.h"
+#include "lib/db/jobs.h"
+#include "tests/helpers/itest.h"
+
+static struct config cfg;
+static struct log lg;
+static struct db db;
+static char project[40], ids[3][UUID_STRLEN + 1];
+
+static void
+setup(void)
+{
+	char why[256];
+	json_t *j;
+	int i;
+
+	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
+	    getenv("IMAGEGEN_TEST_DB") :
+	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
+	log_init(&lg, 2, &cfg, "test");
+	db_init(&db, &cfg, &lg);
+	snprintf(project, sizeof(project), "api-%ld", (long)getpid());
+	for (i = 0; i < 3; i++) {
+		uuid_make(ids[i]);
+		j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:f}],s:f,"
+		    "s:[{s:s,s:s,s:s,s:i,s:i,s:s,s:i,s:s}]}", "id", ids[i],
+		    "project_id", project, "status", "completed", "provider",
+		    "gemini", "prompt_original", "a fox", "attempts", "provider",
+		    "gemini", "outcome", "ok", "ms", 100.0 * (i + 1),
+		    "generate_ms", 100.0 * (i + 1), "images", "id", ids[i],
+		    "provider", "gemini", "local_path", "images/x/gemini/a.png",
+		    "width", 8, "height", 8, "format", "png", "bytes", 99,
+		    "sha256", "00");
+		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
+		json_decref(j);
+		usleep(2000);
+	}
+}
+
+static void
+teardown(void)
+{
+	db_close(&db);
+	cfg_fini(&cfg);
+}
+
+TestSuite(jobs_api, .init = setup, .fini = teardown);
+
+Test(jobs_api, list_newest_first_with_pages)
+{
+	struct itest_res r;
+	char path[256];
+	const char *next;
+	json_t *items;
+
+	snprintf(path, sizeof(path), "/unified/jobs?project_id=%s&limit=2",
+	    project);
+	itest_get(&r, path);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	items = json_object_get(r.json, "items");
+	cr_assert_eq(json_array_size(items), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    items, 0), "generation_id")), ids[2]);
+	next = itest_str(&r, "next_cursor");
+	cr_assert_not_null(next);
+	snprintf(path, sizeof(path), "/unified/jobs?project_id=%s&limit=2"
+	    "&cursor=%s", project, next);
+	itest_res_fini(&r);
+	itest_get(&r, path);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	items = json_object_get(r.json, "items");
+	cr_assert_eq(json_array_size(items), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    items, 0), "generation_id")), ids[0]);
+	cr_assert(json_is_null(json_object_get(r.json, "next_cursor")));
+	itest_res_fini(&r);
+}
+
+Test(jobs_api, one_job_with_images_and_urls)
+{
+	struct itest_res r;
+	char path[128];
+	json_t *img;
+
+	snprintf(path, sizeof(path), "/unified/jobs/%s", ids[1]);
+	itest_get(&r, path);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	img = json_array_get(json_object_get(r.json, "images"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(img, "local_url")),
+	    "/storage/images/x/gemini/a.png");
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(r.json,
+	    "metadata"), "attempts")), 1);
+	itest_res_fini(&r);
+	itest_get(&r, "/unified/jobs/0b8e4f3a-6d2c-4e0f-9a51-0c1d2e3f4a5b");
+	cr_assert_eq(r.status, 404);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "not_found");
+	itest_res_fini(&r);
+}
+
+Test(jobs_api, bad_queries_are_400)
+{
+	static const char *bad[] = {
+		"/unified/jobs?limit=0", "/unified/jobs?limit=abc",
+		"/unified/jobs?status=done", "/unified/jobs?since=yesterday",
+		"/unified/jobs?project_id=../x", "/unified/jobs?cursor=zzz",
+		"/unified/stats?window=2y", "/unified/stats?since=now",
+	};
+	struct itest_res r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		itest_get(&r, bad[i]);
+		cr_assert_eq(r.status, 400, "%s: %ld %s", bad[i], r.status,
+		    r.body);
+		cr_assert_str_eq(itest_str(&r, "error.code"), "invalid_query");
+		itest_res_fini(&r);
+	}
+}
+
+Test(jobs_api, stats_over_a_window)
+{
+	struct itest_res r;
+	json_t *rows, *row;
+	size_t i;
+	int found = 0;
+
+	itest_get(&r, "/unified/stats?window=1h");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	rows = json_object_get(r.json, "providers");
+	json_array_foreach(rows, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "provider")),
+		    "gemini") == 0) {
+			found = 1;
+			cr_assert_geq(json_integer_value(json_object_get(row,
+			    "requests")), 3);
+		}
+	cr_assert(found, "%s", r.body);
+	itest_res_fini(&r);
+}

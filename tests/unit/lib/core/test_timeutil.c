@@ -1,0 +1,37 @@
+/*
+ * tests/unit/lib/core/test_timeutil.c - ISO 8601 checks and rendering.
+ */
+#include <criterion/criterion.h>
+
+#include "lib/core/timeutil.h"
+
+Test(timeutil, iso_accepted)
+{
+	cr_assert(time_iso_check("2026-11-24"));
+	cr_assert(time_iso_check("2026-11-24T14:22"));
+	cr_assert(time_iso_check("2026-11-24T14:22:40Z"));
+	cr_assert(time_iso_check("2026-11-24T14:22:40.123456Z"));
+	cr_assert(time_iso_check("2026-11-24T14:22:40+01:00"));
+	cr_assert(time_iso_check("2026-11-24 14:22:40"));
+}
+
+Test(timeutil, iso_refused)
+{
+	cr_assert_not(time_iso_check(""));
+	cr_assert_not(time_iso_check("yesterday"));
+	cr_assert_not(time_iso_check("2026-13-01"));
+	cr_assert_not(time_iso_check("2026-11-24T25:00"));
+	cr_assert_not(time_iso_check("2026-11-24T14:22:40Zjunk"));
+	cr_assert_not(time_iso_check("2026-11-24'; DROP TABLE x;--"));
+	cr_assert_not(time_iso_check("2026-11-24T14:22:40+1"));
+}
+
+Test(timeutil, iso_from_ms)
+{
+	char b[32];
+
+	time_iso_from_ms(0, b, sizeof(b));
+	cr_assert_str_eq(b, "1970-01-01T00:00:00Z");
+	time_iso_from_ms(1764000000123LL, b, sizeof(b));
+	cr_assert_str_eq(b, "2025-11-24T16:00:00Z");
+}
