@@ -169,7 +169,7 @@ build/plain/tests/%: tests/%.c $(plain_OBJ) $(patsubst %.c,build/plain/%.o,$(HEL
 
 check-deep: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEEP_PKGS)"
-	@$(MAKE) --no-print-directory $(FUZZ_BIN) $(PLAIN_UNIT)
+	@$(MAKE) --no-print-directory all $(SANDBOX_BIN) $(FUZZ_BIN) $(PLAIN_UNIT)
 	@sh tests/check-deep.sh "$(FUZZ_BIN)" "$(PLAIN_UNIT)"
 
 # --- benchmarks (figures, never pass/fail) -----------------------------------

@@ -42,5 +42,10 @@ for t in $UNITS; do
 		fail=$((fail + 1))
 	fi
 done
+if sh tests/faults/load.sh build/rel/imagegen; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+fi
 echo "check-deep: $pass passed, $fail failed"
 [ "$fail" = 0 ]
