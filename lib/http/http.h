@@ -1,0 +1,69 @@
+/*
+ * lib/http/http.h - the libcurl client every outbound call goes through:
+ * one reused easy handle per worker (keep-alive), connect and total
+ * timeouts, a response size cap, http/https only, TLS verified, no
+ * redirects unless asked. HTTP statuses are data; only transport failures
+ * are errors, mapped from CURLcode in one place.
+ * Not here: retries and provider error bodies (callers); logging headers
+ * (never: they carry API keys).
+ */
+#ifndef HTTP_HTTP_H
+#define HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lib/core/err.h"
+
+#define HTTP_HEADERS_MAX	8
+
+struct http_client {
+	void	*easy;		/* CURL *, created lazily */
+};
+
+struct http_request {
+	const char	*method;	/* "GET" (default) / "POST" */
+	const char	*url;
+	const char	*const *headers; /* "Name: value", NULL-ended */
+	const char	*body;		/* NULL = none */
+	size_t		 body_len;
+	long		 connect_ms;
+	long		 timeout_ms;
+	size_t		 max_bytes;	/* 0 = 8 MiB */
+	bool		 is_image;	/* over the cap: ERR_IMAGE_TOO_LARGE */
+	int		 max_redirects;	/* 0 = none followed */
+};
+
+struct http_response {
+	long		 status;
+	char		*body;		/* malloc'd, NUL-terminated */
+	size_t		 len;
+	char		 content_type[128];
+	long		 retry_after_s;	/* -1 when absent */
+	double		 total_ms;
+};
+
+void		http_client_init(struct http_client *c);
+void		http_client_fini(struct http_client *c);
+/*
+ * Performs req into res (caller frees with http_response_fini(), also
+ * after a failure). ERR_TIMEOUT, ERR_PROVIDER_UNAVAILABLE (connect,
+ * reset, TLS), ERR_BAD_RESPONSE or ERR_IMAGE_TOO_LARGE (over the cap),
+ * ERR_INVALID_FIELD (not an http(s) URL), with curl's text in why.
+ */
+enum err	http_do(struct http_client *c, const struct http_request *req,
+		    struct http_response *res, char *why, size_t whylen);
+/* http_do, then the body parsed as JSON into *out (NULL when it is not:
+ * then ERR_BAD_RESPONSE). The status is in res->status either way. */
+enum err	http_json(struct http_client *c, const struct http_request *req,
+		    struct http_response *res, json_t **out, char *why,
+		    size_t whylen);
+void		http_response_fini(struct http_response *res);
+/* 408, 429 and 5xx: worth another try. */
+bool		http_status_transient(long status);
+/* Retry-After value (delta seconds or HTTP date) in seconds, or -1. */
+long		http_retry_after_parse(const char *v, long now_s);
+
+#endif

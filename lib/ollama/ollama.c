@@ -1,0 +1,194 @@
+/*
+ * lib/ollama/ollama.c - the three Ollama calls imagegen makes.
+ * Not here: what the answer is used for (lib/prompt/optimize.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/core/timeutil.h"
+#include "lib/ollama/ollama.h"
+
+static const char *const json_headers[] = {
+	"Content-Type: application/json", "Accept: application/json", NULL };
+
+void
+ollama_init(struct ollama *o, const struct config *cfg,
+    struct http_client *http)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = cfg->ollama_url;
+	o->model = cfg->ollama_model;
+	o->connect_ms = cfg->ollama_connect_ms;
+	o->timeout_ms = cfg->ollama_timeout_ms;
+	o->http = http;
+	o->tags_err = ERR_OK;
+}
+
+static void
+url_join(const struct ollama *o, const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(o->url);
+
+	snprintf(buf, len, "%.*s%s", (int)(n && o->url[n - 1] == '/' ?
+	    n - 1 : n), o->url, path);
+}
+
+/* One POST /api/generate; the status decides the error. */
+static enum err
+generate_once(struct ollama *o, const char *body, long budget_ms,
+    struct http_response *res, json_t **ans, char *why, size_t whylen)
+{
+	char url[1024];
+	struct http_request req = { .method = "POST", .url = url,
+	    .headers = json_headers, .body = body, .body_len = strlen(body),
+	    .connect_ms = o->connect_ms, .timeout_ms = budget_ms,
+	    .max_bytes = 4u * 1024 * 1024 };
+	enum err e;
+
+	url_join(o, "/api/generate", url, sizeof(url));
+	e = http_json(o->http, &req, res, ans, why, whylen);
+	if (e == ERR_BAD_RESPONSE && res->status != 200 && res->status != 0)
+		e = ERR_OK;	/* judged by the status below */
+	if (e != ERR_OK)
+		return e;
+	if (res->status == 404) {
+		snprintf(why, whylen, "model_missing: %s", res->body);
+		return ERR_PROVIDER_INVALID;
+	}
+	if (res->status == 429 || res->status >= 500) {
+		snprintf(why, whylen, "Ollama answered HTTP %ld", res->status);
+		return ERR_PROVIDER_UNAVAILABLE;
+	}
+	if (res->status != 200 || *ans == NULL) {
+		snprintf(why, whylen, "Ollama answered HTTP %ld", res->status);
+		return ERR_BAD_RESPONSE;
+	}
+	return ERR_OK;
+}
+
+static enum err
+answer_text(json_t *ans, char **out, char *why, size_t whylen)
+{
+	const char *t = json_string_value(json_object_get(ans, "response"));
+	size_t i;
+
+	for (i = 0; t != NULL && t[i] != '\0' && strchr(" \t\r\n", t[i]); i++)
+		continue;
+	if (t == NULL || t[i] == '\0') {
+		snprintf(why, whylen, "empty answer");
+		return ERR_BAD_RESPONSE;
+	}
+	return (*out = strdup(t)) ? ERR_OK : ERR_NOMEM;
+}
+
+enum err
+ollama_generate(struct ollama *o, const char *prompt, double temperature,
+    long num_predict, char **out, double *ms, char *why, size_t whylen)
+{
+	int64_t t0 = time_mono_ms(), left;
+	struct http_response res;
+	json_t *body, *ans = NULL;
+	char *text;
+	enum err e = ERR_NOMEM;
+	int attempt;
+
+	*out = NULL;
+	body = json_pack("{s:s,s:s,s:b,s:{s:f,s:I}}", "model", o->model,
+	    "prompt", prompt, "stream", 0, "options", "temperature",
+	    temperature, "num_predict", (json_int_t)num_predict);
+	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL)
+		goto out;
+	for (attempt = 0; attempt < 2; attempt++) {
+		left = o->timeout_ms - (time_mono_ms() - t0);
+		if (left < 50) {
+			e = ERR_TIMEOUT;
+			break;
+		}
+		e = generate_once(o, text, left, &res, &ans, why, whylen);
+		if (e == ERR_OK)
+			e = answer_text(ans, out, why, whylen);
+		if (e == ERR_PROVIDER_UNAVAILABLE && res.retry_after_s > 0)
+			usleep(1000000);	/* honour it, up to 1 s */
+		http_response_fini(&res);
+		json_decref(ans);
+		ans = NULL;
+		if (e != ERR_PROVIDER_UNAVAILABLE)
+			break;
+	}
+	free(text);
+out:
+	json_decref(body);
+	*ms = (double)(time_mono_ms() - t0);
+	o->last_ms = *ms;
+	return e;
+}
+
+static enum err
+tags_fetch(struct ollama *o, char *why, size_t whylen)
+{
+	char url[1024];
+	struct http_request req = { .url = url, .headers = json_headers,
+	    .connect_ms = o->connect_ms, .timeout_ms = 2000 };
+	struct http_response res;
+	json_t *tags = NULL, *m;
+	const char *name;
+	size_t i, n = strlen(o->model);
+	enum err e;
+
+	url_join(o, "/api/tags", url, sizeof(url));
+	o->model_present = false;
+	e = http_json(o->http, &req, &res, &tags, why, whylen);
+	if (e == ERR_OK && res.status != 200)
+		e = ERR_PROVIDER_UNAVAILABLE;
+	json_array_foreach(json_object_get(tags, "models"), i, m) {
+		name = json_string_value(json_object_get(m, "name"));
+		if (name != NULL && (strcmp(name, o->model) == 0 ||
+		    (strncmp(name, o->model, n) == 0 &&
+		    strcmp(name + n, ":latest") == 0)))
+			o->model_present = true;
+	}
+	json_decref(tags);
+	http_response_fini(&res);
+	return e;
+}
+
+enum err
+ollama_model_check(struct ollama *o, bool *present, char *why,
+    size_t whylen)
+{
+	int64_t now = time_mono_ms();
+
+	if (o->tags_at_ms == 0 || now - o->tags_at_ms >= OLLAMA_TAGS_TTL_MS) {
+		o->tags_err = tags_fetch(o, why, whylen);
+		o->tags_at_ms = now;
+	} else if (o->tags_err != ERR_OK)
+		snprintf(why, whylen, "Ollama unreachable (cached)");
+	*present = o->model_present;
+	return o->tags_err;
+}
+
+enum err
+ollama_version_get(struct ollama *o, double *ms, char *why, size_t whylen)
+{
+	char url[1024];
+	struct http_request req = { .url = url, .headers = json_headers,
+	    .connect_ms = o->connect_ms, .timeout_ms = 2000 };
+	struct http_response res;
+	json_t *v = NULL;
+	enum err e;
+
+	url_join(o, "/api/version", url, sizeof(url));
+	e = http_json(o->http, &req, &res, &v, why, whylen);
+	if (e == ERR_OK && res.status != 200)
+		e = ERR_PROVIDER_UNAVAILABLE;
+	snprintf(o->version, sizeof(o->version), "%s", e == ERR_OK &&
+	    json_string_value(json_object_get(v, "version")) ?
+	    json_string_value(json_object_get(v, "version")) : "");
+	*ms = res.total_ms;
+	o->last_ms = res.total_ms;
+	json_decref(v);
+	http_response_fini(&res);
+	return e;
+}

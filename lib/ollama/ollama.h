@@ -1,0 +1,50 @@
+/*
+ * lib/ollama/ollama.h - Ollama client (shared/providers/ollama.md):
+ * non-streaming generate with one retry on a transient failure, model
+ * availability from /api/tags (cached per worker), version for health.
+ * Not here: prompt templates and answer checks (lib/prompt/optimize.c).
+ */
+#ifndef OLLAMA_OLLAMA_H
+#define OLLAMA_OLLAMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config/config.h"
+#include "lib/http/http.h"
+
+#define OLLAMA_TAGS_TTL_MS	30000
+
+struct ollama {
+	const char		*url;		/* borrowed from config */
+	const char		*model;
+	long			 connect_ms;
+	long			 timeout_ms;
+	struct http_client	*http;		/* borrowed */
+	int64_t			 tags_at_ms;	/* monotonic; 0 = never */
+	enum err		 tags_err;	/* of the cached look-up */
+	bool			 model_present;
+	double			 last_ms;	/* last round trip */
+	char			 version[32];
+};
+
+void		ollama_init(struct ollama *o, const struct config *cfg,
+		    struct http_client *http);
+/*
+ * POST /api/generate with "stream": false; the answer text ("response",
+ * never "thinking") in *out (caller frees). One retry on a connect
+ * failure, 5xx or 429. ERR_PROVIDER_INVALID with "model_missing" in why
+ * when the model is absent; ERR_TIMEOUT; ERR_PROVIDER_UNAVAILABLE;
+ * ERR_BAD_RESPONSE for an empty or malformed answer.
+ */
+enum err	ollama_generate(struct ollama *o, const char *prompt,
+		    double temperature, long num_predict, char **out,
+		    double *ms, char *why, size_t whylen);
+/* Is the model in /api/tags? Cached OLLAMA_TAGS_TTL_MS (errors too). */
+enum err	ollama_model_check(struct ollama *o, bool *present,
+		    char *why, size_t whylen);
+/* GET /api/version into o->version; round trip in *ms. */
+enum err	ollama_version_get(struct ollama *o, double *ms, char *why,
+		    size_t whylen);
+
+#endif
