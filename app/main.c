@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "app/master.h"
 #include "lib/config/config.h"
 #include "lib/db/migrate.h"
@@ -71,6 +73,7 @@ cmd_serve(struct config *cfg, const char *envfile, const char *arg)
 		    "socket; start it with spawn-fcgi (see README.md)\n");
 		return EX_USAGE;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before fork */
 	return master_run(cfg, envfile);
 }
 

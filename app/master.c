@@ -17,6 +17,7 @@
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/log/log.h"
+#include "lib/providers/circuit.h"
 
 #define SLOTS_MAX	256
 #define RETIRED_MAX	1024
@@ -44,6 +45,7 @@ struct master {
 	int64_t		 started_wall_ms;
 	sigset_t	 mask;
 	int		 logfd;		/* LOG_FILE, or standard error */
+	struct circuit_shm *circuits;	/* shared with every worker */
 };
 
 /* Opens LOG_FILE for appending (shared by the workers); stderr if unset. */
@@ -86,7 +88,7 @@ master_spawn(struct master *m, struct slot *s)
 		return;
 	}
 	if (pid == 0) {
-		worker_run(m->cfg, m->logfd, m->started_wall_ms);
+		worker_run(m->cfg, m->logfd, m->started_wall_ms, m->circuits);
 	}
 	s->pid = pid;
 	s->started_ms = time_mono_ms();
@@ -276,6 +278,10 @@ master_run(struct config *cfg, const char *envfile)
 	m.nslots = MIN(cfg_workers(cfg), SLOTS_MAX);
 	m.logfd = STDERR_FILENO;
 	master_log_reopen(&m);
+	if ((m.circuits = circuit_shm_new()) == NULL) {
+		log_error(&m.log, "cannot map the shared circuit state");
+		return 71;
+	}
 	master_block_signals(&m);
 	log_info(&m.log, "master started: %ld workers, pid %ld", m.nslots,
 	    (long)getpid());

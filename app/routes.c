@@ -9,6 +9,8 @@
 /* Method + anchored path pattern -> handler; captures become req->params. */
 const struct route app_routes[] = {
 	{ "GET",	"^/health$",				handle_health },
+	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt },
+	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },
 	{ "GET",	"^/unified/jobs$",			handle_jobs },
 	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get },
 	{ "GET",	"^/unified/stats$",			handle_stats },

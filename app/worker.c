@@ -17,6 +17,7 @@
 #include "app/serve.h"
 #include "app/worker.h"
 #include "lib/core/timeutil.h"
+#include "lib/prompt/lexicon.h"
 
 static volatile sig_atomic_t worker_stop;
 
@@ -30,6 +31,12 @@ worker_init(struct worker *w, const struct config *cfg, int logfd,
 	w->stop = &worker_stop;
 	log_init(&w->log, logfd, cfg, "worker");
 	db_init(&w->db, cfg, &w->log);
+	http_client_init(&w->http);
+	ollama_init(&w->ollama, cfg, &w->http);
+	if (prompt_lexicon_load(&w->lexicon) != ERR_OK) {
+		snprintf(why, whylen, "cannot load the prompt word lists");
+		return ERR_INTERNAL;
+	}
 	return router_init(&w->router, app_routes, app_nroutes, why, whylen);
 }
 
@@ -38,6 +45,9 @@ worker_fini(struct worker *w)
 {
 	router_fini(&w->router);
 	db_close(&w->db);
+	http_client_fini(&w->http);
+	prompt_lexicon_free(w->lexicon);
+	w->lexicon = NULL;
 }
 
 static void
@@ -198,7 +208,8 @@ worker_loop(struct worker *w, const sigset_t *term)
 }
 
 void
-worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms)
+worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms,
+    struct circuit_shm *circuits)
 {
 	struct worker w;
 	sigset_t term;
@@ -211,6 +222,7 @@ worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms)
 		fprintf(stderr, "imagegen worker: cannot start: %s\n", why);
 		_exit(70);
 	}
+	w.circuits = circuits;
 	log_debug(&w.log, "worker started");
 	worker_loop(&w, &term);
 	log_info(&w.log, worker_stop ? "worker stopping (signal) after %lu "

@@ -14,7 +14,12 @@
 #include "app/router.h"
 #include "lib/config/config.h"
 #include "lib/db/db.h"
+#include "lib/http/http.h"
 #include "lib/log/log.h"
+#include "lib/ollama/ollama.h"
+#include "lib/providers/circuit.h"
+
+struct prompt_lexicon;
 
 struct worker_health {
 	int64_t		 at_ms;		/* monotonic time of the last check */
@@ -30,6 +35,10 @@ struct worker {
 	int64_t			 started_wall_ms;	/* service start */
 	unsigned long		 served;
 	struct worker_health	 health;	/* cached /health DB check */
+	struct http_client	 http;		/* outbound calls */
+	struct ollama		 ollama;
+	struct prompt_lexicon	*lexicon;	/* word lists */
+	struct circuit_shm	*circuits;	/* shared, from the master */
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM */
 };
 
@@ -46,6 +55,7 @@ void		worker_fini(struct worker *w);
  * SIGTERM or max_requests. Never returns; exits 0 on a normal end.
  */
 void		worker_run(const struct config *cfg, int logfd,
-		    int64_t started_wall_ms) __attribute__((noreturn));
+		    int64_t started_wall_ms, struct circuit_shm *circuits)
+		    __attribute__((noreturn));
 
 #endif

@@ -11,6 +11,10 @@
 
 /* GET /health: 200 ok, 503 degraded (database down). */
 enum err	handle_health(struct request *req, struct response *res);
+/* POST /unified/validate-prompt: rules, analysis, optimized prompt. */
+enum err	handle_validate_prompt(struct request *req, struct response *res);
+/* GET /unified/prompt-validator/health: Ollama status; always 200. */
+enum err	handle_prompt_health(struct request *req, struct response *res);
 /* GET /unified/jobs: history with filters and keyset pages. */
 enum err	handle_jobs(struct request *req, struct response *res);
 /* GET /unified/jobs/{id}: one job; 404 when unknown. */

@@ -20,7 +20,8 @@ jx_parse_object(const char *body, size_t len, json_t **out, char *why,
 		    "is required");
 		return ERR_BAD_JSON;
 	}
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &je);
 	if (root == NULL) {
 		snprintf(why, whylen, "invalid JSON at line %d column %d: %s",
 		    je.line, je.column, je.text);
@@ -88,6 +89,9 @@ jx_string(const json_t *obj, const char *key, bool required,
 		return e;
 	if (!json_is_string(v))
 		return jx_type_error(key, "a string", why, whylen);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return jx_type_error(key, "a string without NUL characters",
+		    why, whylen);
 	*out = json_string_value(v);
 	return ERR_OK;
 }

@@ -26,7 +26,8 @@ enum err	jx_check_keys(const json_t *obj, const char *const *allowed,
 /*
  * Getters: an absent (or null) optional key leaves *out untouched and
  * returns ERR_OK; an absent required key is ERR_MISSING_FIELD; a wrong
- * type or range is ERR_INVALID_FIELD. Strings are borrowed from obj.
+ * type or range is ERR_INVALID_FIELD. Strings are borrowed from obj;
+ * one with an embedded NUL (\u0000 is parsed) is ERR_INVALID_FIELD.
  */
 enum err	jx_string(const json_t *obj, const char *key, bool required,
 		    const char **out, char *why, size_t whylen);

@@ -1,0 +1,145 @@
+/*
+ * handlers/validate_prompt.c - POST /unified/validate-prompt
+ * {"prompt", "optimize": true|false (default true), "method":
+ * "auto"|"ollama"|"local" (default auto)} -> validity, the rule that
+ * applied, the analysis, and the optimized prompt with its metadata.
+ * Statuses: 200; 400 bad_json, prompt_too_long (with length and limit);
+ * 415; 422 prompt_empty, prompt_invalid_encoding, invalid_field.
+ * Not here: the rules and optimizers (lib/prompt).
+ */
+#include <string.h>
+
+#include "app/worker.h"
+#include "handlers/handlers.h"
+#include "lib/json/json.h"
+#include "lib/prompt/analyze.h"
+#include "lib/prompt/optimize.h"
+#include "lib/prompt/validate.h"
+
+static const char *const fields[] = { "prompt", "optimize", "method", NULL };
+
+struct vp_input {
+	const char	*prompt;
+	size_t		 len;
+	bool		 optimize;
+	int		 method;
+};
+
+/* A body that is not UTF-8 is a prompt encoding problem, not bad JSON. */
+static enum err
+vp_body(struct request *req, struct response *res, json_t **body)
+{
+	size_t bad;
+
+	if (req_json_body(req, res, body) == ERR_OK)
+		return ERR_OK;
+	if (res->err == ERR_BAD_JSON && (bad = prompt_utf8_check(req->body,
+	    req->body_len)) != req->body_len)
+		return req_fail(res, ERR_PROMPT_ENCODING, "request body is not "
+		    "valid UTF-8 (byte %zu)", bad);
+	return res->err;
+}
+
+static enum err
+vp_parse(struct request *req, struct response *res, json_t **body,
+    struct vp_input *in)
+{
+	char why[RES_MESSAGE_MAX];
+	json_t *p;
+	enum err e;
+
+	in->optimize = true;
+	in->method = PROMPT_METHOD_AUTO;
+	if ((e = vp_body(req, res, body)) != ERR_OK)
+		return e;
+	if ((e = jx_check_keys(*body, fields, why, sizeof(why))) ||
+	    (e = jx_bool(*body, "optimize", false, &in->optimize, why,
+	    sizeof(why))) || (e = jx_enum(*body, "method", false,
+	    prompt_method_names, &in->method, why, sizeof(why))))
+		return req_fail(res, e, "%s", why);
+	if ((p = json_object_get(*body, "prompt")) == NULL || json_is_null(p))
+		return req_fail(res, ERR_MISSING_FIELD, "prompt: is required");
+	if (!json_is_string(p))
+		return req_fail(res, ERR_INVALID_FIELD, "prompt: must be a "
+		    "string");
+	in->prompt = json_string_value(p);
+	in->len = json_string_length(p);
+	return ERR_OK;
+}
+
+static void
+limits_of(const struct config *cfg, struct prompt_limits *lim)
+{
+	lim->max_chars = cfg->prompt_max_chars;
+	lim->optimize_above = cfg->prompt_optimize_above;
+	lim->target_chars = cfg->prompt_target_chars;
+}
+
+static json_t *
+limits_render(const struct prompt_limits *lim)
+{
+	return json_pack("{s:i,s:i,s:i}", "max_chars", (int)lim->max_chars,
+	    "optimize_above", (int)lim->optimize_above, "target_chars",
+	    (int)lim->target_chars);
+}
+
+/* Runs the optimizer when the rule asks for it and the client wants it. */
+static enum err
+vp_optimize(struct worker *w, const struct prompt_check *c,
+    const struct vp_input *in, long target, json_t **out)
+{
+	struct prompt_optimized o;
+	enum err e;
+
+	*out = json_null();
+	if (c->action == PROMPT_OPTIMIZE && !in->optimize)
+		return ERR_OK;
+	e = c->action == PROMPT_OPTIMIZE ? prompt_optimize(w->lexicon,
+	    &w->ollama, c->normalized, target, in->method, &o) :
+	    prompt_optimized_none(w->lexicon, c->normalized, &o);
+	if (e != ERR_OK)
+		return e;
+	*out = prompt_optimized_render(&o);
+	json_object_set_new(*out, "prompt", json_string(o.text));
+	prompt_optimized_fini(&o);
+	return ERR_OK;
+}
+
+enum err
+handle_validate_prompt(struct request *req, struct response *res)
+{
+	struct prompt_limits lim;
+	struct prompt_check c = { 0 };
+	struct prompt_analysis a;
+	struct vp_input in;
+	char why[RES_MESSAGE_MAX];
+	json_t *body = NULL, *opt = NULL;
+	enum err e;
+
+	limits_of(req->w->cfg, &lim);
+	if ((e = vp_parse(req, res, &body, &in)) != ERR_OK)
+		goto out;
+	if ((e = prompt_validate(in.prompt, in.len, &lim, &c, why,
+	    sizeof(why))) != ERR_OK) {
+		req_fail(res, e, "%s", why);
+		if (e == ERR_PROMPT_TOO_LONG)
+			res->details = json_pack("{s:s,s:I,s:I}", "rule",
+			    "reject", "length", (json_int_t)c.chars, "limit",
+			    (json_int_t)lim.max_chars);
+		goto out;
+	}
+	if ((e = prompt_analyze(req->w->lexicon, c.normalized, &a)) ||
+	    (e = vp_optimize(req->w, &c, &in, lim.target_chars, &opt)))
+		goto out;
+	e = res_json_take(res, 200, json_pack("{s:b,s:s,s:o,s:s,s:I,s:o,s:o}",
+	    "valid", 1, "rule", prompt_action_name(c.action), "limits",
+	    limits_render(&lim), "prompt", c.normalized, "length",
+	    (json_int_t)c.chars, "analysis", prompt_analysis_render(&a),
+	    "optimized", opt));
+	opt = NULL;
+out:
+	json_decref(opt);
+	prompt_check_fini(&c);
+	json_decref(body);
+	return e;
+}

@@ -1,0 +1,58 @@
+/*
+ * lib/prompt/optimize.h - shortens a prompt to under a target: Ollama first
+ * (answer checked: not empty, under the target, protected keywords kept),
+ * the local compressor as the fallback, or the local compressor alone.
+ * Not here: the length rules (validate.c), the HTTP client (lib/ollama).
+ */
+#ifndef PROMPT_OPTIMIZE_H
+#define PROMPT_OPTIMIZE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lib/core/err.h"
+
+struct prompt_lexicon;
+struct ollama;
+
+enum prompt_method {
+	PROMPT_METHOD_AUTO = 0,		/* Ollama, else local */
+	PROMPT_METHOD_OLLAMA,		/* same, but asked for explicitly */
+	PROMPT_METHOD_LOCAL,		/* local compressor only */
+	PROMPT_METHOD__MAX
+};
+
+/* Names of enum prompt_method, NULL-ended (request field "method"). */
+extern const char *const prompt_method_names[];
+
+struct prompt_optimized {
+	char		*text;			/* malloc'd result */
+	size_t		 original_length;	/* characters */
+	size_t		 optimized_length;	/* characters */
+	const char	*method;		/* "none" | "ollama" | "local" */
+	double		 optimization_ms;
+	const char	*fallback_reason;	/* static, NULL if none */
+	char		 detail[256];		/* what went wrong with Ollama */
+	json_t		*preserved;		/* array of kept keywords */
+};
+
+/*
+ * Shortens text (normalized, valid UTF-8) to under target characters with
+ * method m. ollama may be NULL (then local). Never fails for an Ollama
+ * problem: the local compressor answers and fallback_reason says why.
+ * Returns ERR_NOMEM only. Caller frees out with prompt_optimized_fini().
+ */
+enum err	prompt_optimize(const struct prompt_lexicon *lex,
+		    struct ollama *ollama, const char *text, long target,
+		    enum prompt_method m, struct prompt_optimized *out);
+/* The "no optimization needed" result: text copied, method "none". */
+enum err	prompt_optimized_none(const struct prompt_lexicon *lex,
+		    const char *text, struct prompt_optimized *out);
+/* The Ollama template filled with prompt and target (caller frees). */
+char		*prompt_template_fill(const char *prompt, long target);
+void		prompt_optimized_fini(struct prompt_optimized *out);
+/* The metadata object of a result (lengths, method, time, reason, keywords). */
+json_t		*prompt_optimized_render(const struct prompt_optimized *o);
+
+#endif
