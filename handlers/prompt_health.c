@@ -22,7 +22,7 @@ handle_prompt_health(struct request *req, struct response *res)
 
 	e = ollama_version_get(o, &ms, why, sizeof(why));
 	if (e == ERR_OK)
-		e = ollama_model_check(o, &present, why, sizeof(why));
+		e = ollama_model_check(o, true, &present, why, sizeof(why));
 	ok = e == ERR_OK && present;
 	if (e == ERR_OK && !present)
 		snprintf(why, sizeof(why), "model %s is not installed", o->model);

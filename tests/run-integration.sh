@@ -11,6 +11,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:log_path=$ROOT/var/test/log/san
 export WORKERS=${WORKERS:-3} MAX_REQUESTS=${MAX_REQUESTS:-500}
 export CORS_ORIGINS="https://app.example, http://localhost:3000"
 export BODY_MAX_BYTES=65536 LOG_LEVEL=info
+export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
 export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1

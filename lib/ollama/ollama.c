@@ -155,12 +155,15 @@ tags_fetch(struct ollama *o, char *why, size_t whylen)
 }
 
 enum err
-ollama_model_check(struct ollama *o, bool *present, char *why,
+ollama_model_check(struct ollama *o, bool fresh, bool *present, char *why,
     size_t whylen)
 {
 	int64_t now = time_mono_ms();
 
-	if (o->tags_at_ms == 0 || now - o->tags_at_ms >= OLLAMA_TAGS_TTL_MS) {
+	int64_t ttl = o->tags_err == ERR_OK && o->model_present ?
+	    OLLAMA_TAGS_TTL_MS : OLLAMA_TAGS_MISS_TTL_MS;
+
+	if (fresh || o->tags_at_ms == 0 || now - o->tags_at_ms >= ttl) {
 		o->tags_err = tags_fetch(o, why, whylen);
 		o->tags_at_ms = now;
 	} else if (o->tags_err != ERR_OK)

@@ -13,7 +13,8 @@
 #include "lib/config/config.h"
 #include "lib/http/http.h"
 
-#define OLLAMA_TAGS_TTL_MS	30000
+#define OLLAMA_TAGS_TTL_MS	30000	/* model found: re-checked after */
+#define OLLAMA_TAGS_MISS_TTL_MS	2000	/* missing or unreachable */
 
 struct ollama {
 	const char		*url;		/* borrowed from config */
@@ -40,9 +41,11 @@ void		ollama_init(struct ollama *o, const struct config *cfg,
 enum err	ollama_generate(struct ollama *o, const char *prompt,
 		    double temperature, long num_predict, char **out,
 		    double *ms, char *why, size_t whylen);
-/* Is the model in /api/tags? Cached OLLAMA_TAGS_TTL_MS (errors too). */
-enum err	ollama_model_check(struct ollama *o, bool *present,
-		    char *why, size_t whylen);
+/* Is the model in /api/tags? A yes is cached OLLAMA_TAGS_TTL_MS, a no
+ * or an error OLLAMA_TAGS_MISS_TTL_MS (a pulled model is seen soon);
+ * fresh skips the cache (health checks). */
+enum err	ollama_model_check(struct ollama *o, bool fresh,
+		    bool *present, char *why, size_t whylen);
 /* GET /api/version into o->version; round trip in *ms. */
 enum err	ollama_version_get(struct ollama *o, double *ms, char *why,
 		    size_t whylen);

@@ -149,7 +149,7 @@ try_ollama(const struct prompt_lexicon *lex, struct ollama *o,
 	double ms;
 	enum err e;
 
-	e = ollama_model_check(o, &present, out->detail, sizeof(out->detail));
+	e = ollama_model_check(o, false, &present, out->detail, sizeof(out->detail));
 	if (e != ERR_OK)
 		return reason_of(e, out->detail);
 	if (!present) {

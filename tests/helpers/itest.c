@@ -166,3 +166,63 @@ itest_var(const char *rel)
 	snprintf(path, sizeof(path), "%s/var/test/%s", itest_root(), rel);
 	return path;
 }
+
+int
+itest_sandbox_port(const char *kind)
+{
+	static const char *const kinds[] = { "leonardo", "runware", "gemini",
+	    "comfyui", "ollama" };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (strcmp(kinds[i], kind) == 0)
+			return 18111 + i;
+	return 0;
+}
+
+/* A request straight to the sandbox (not through nginx). */
+static void
+sandbox_call(struct itest_res *r, const char *kind, const char *method,
+    const char *what, const char *body)
+{
+	static const char *const h[] = { "Content-Type: application/json",
+	    NULL };
+	char base[64], *saved = getenv("IMAGEGEN_TEST_URL") ?
+	    strdup(getenv("IMAGEGEN_TEST_URL")) : NULL;
+
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d",
+	    itest_sandbox_port(kind));
+	setenv("IMAGEGEN_TEST_URL", base, 1);
+	itest_call(r, method, what, h, body, body ? (size_t)-1 : 0);
+	if (saved) {
+		setenv("IMAGEGEN_TEST_URL", saved, 1);
+		free(saved);
+	} else
+		unsetenv("IMAGEGEN_TEST_URL");
+}
+
+void
+itest_fault(const char *kind, const char *json)
+{
+	struct itest_res r;
+
+	if (json == NULL || json[0] == '\0')
+		sandbox_call(&r, kind, "DELETE", "/__sandbox/faults", NULL);
+	else
+		sandbox_call(&r, kind, "POST", "/__sandbox/faults", json);
+	if (r.status != 200)
+		fprintf(stderr, "sandbox fault %s: HTTP %ld\n", kind, r.status);
+	itest_res_fini(&r);
+}
+
+json_t *
+itest_sandbox_requests(const char *kind)
+{
+	struct itest_res r;
+	json_t *out;
+
+	sandbox_call(&r, kind, "GET", "/__sandbox/requests", NULL);
+	out = json_incref(r.json);
+	itest_res_fini(&r);
+	return out;
+}

@@ -33,6 +33,13 @@ void		 itest_res_fini(struct itest_res *r);
 char		*itest_header(const struct itest_res *r, const char *name);
 /* String at a dotted path of the JSON body, borrowed, or NULL. */
 const char	*itest_str(const struct itest_res *r, const char *path);
+/* The test stack's sandbox port of a protocol: "leonardo", "runware",
+ * "gemini", "comfyui", "ollama". */
+int		 itest_sandbox_port(const char *kind);
+/* Sets the faults of a sandbox protocol (JSON text, "" resets them). */
+void		 itest_fault(const char *kind, const char *json);
+/* The last requests a sandbox protocol got (new reference, an array). */
+json_t		*itest_sandbox_requests(const char *kind);
 /* Runs "sh app/stack.sh CMD test"; returns its exit status. */
 int		 itest_stack(const char *cmd);
 /* Path under the test stack's var directory (static buffer). */

@@ -1,0 +1,123 @@
+/*
+ * tests/sandbox/sandbox.h - the offline stand-in for every external API
+ * (shared/providers/NAME.md): one port per protocol, runtime faults, a log
+ * of the requests it got, real images of the requested size.
+ * Not here: anything imagegen itself runs (this is a test tool).
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+enum sb_kind { SB_LEONARDO, SB_RUNWARE, SB_GEMINI, SB_COMFYUI, SB_OLLAMA,
+    SB__MAX };
+
+#define SB_LOG_MAX	100
+#define SB_JOBS_MAX	512
+
+/* Faults set through POST /__sandbox/faults (see faults.c). */
+struct sb_faults {
+	long	latency_ms;
+	int	status;
+	int	retry_after;
+	bool	malformed;
+	bool	truncate_image;
+	bool	oversize_image;
+	bool	hang;
+	bool	wrong_auth;
+	bool	missing_model;
+	bool	nonsense;
+	int	pending_polls;		/* default 1 */
+	int	count;			/* 0 = until reset */
+	char	path[128];		/* only paths containing it */
+};
+
+/* An async job (Leonardo generation, ComfyUI prompt). */
+struct sb_job {
+	char		id[40];
+	int		width, height, n;
+	uint64_t	hash;
+	long long	seed;
+	int		polls_left;
+	bool		jpeg;
+	bool		used;
+	char		node[16];	/* ComfyUI SaveImage node id */
+};
+
+struct sb_port {
+	enum sb_kind		 kind;
+	int			 port;
+	const char		*key;		/* expected API key */
+	pthread_mutex_t		 lock;
+	struct sb_faults	 faults;
+	json_t			*log;		/* array, newest last */
+	struct sb_job		 jobs[SB_JOBS_MAX];
+	unsigned		 next_job;
+};
+
+struct sb_req {
+	const char	*method;
+	const char	*path;
+	const char	*query;		/* "a=1&b=2" or "" */
+	const char	*auth;		/* Authorization header or NULL */
+	const char	*goog_key;	/* x-goog-api-key header or ?key= */
+	const char	*body;
+	size_t		 len;
+	json_t		*json;		/* parsed body or NULL */
+	const char	*(*arg)(void *, const char *);	/* query value */
+	void		*conn;
+};
+
+struct sb_resp {
+	int		 status;
+	char		*body;		/* malloc'd */
+	size_t		 len;
+	const char	*ctype;
+	int		 retry_after;	/* 0 = none */
+};
+
+/* Answers: JSON (takes the reference), raw bytes (taken). */
+void	sb_json(struct sb_resp *rs, int status, json_t *body);
+void	sb_bytes(struct sb_resp *rs, int status, const char *ctype,
+	    unsigned char *data, size_t len);
+/* The port's fault snapshot for this request (count consumed). */
+bool	sb_fault_take(struct sb_port *p, const char *path,
+	    struct sb_faults *out);
+/* POST/GET/DELETE /__sandbox/... */
+void	sb_control(struct sb_port *p, const struct sb_req *rq,
+	    struct sb_resp *rs);
+void	sb_log_request(struct sb_port *p, const struct sb_req *rq);
+
+/* Deterministic images. */
+uint64_t	 sb_hash(const char *s, long long seed);
+unsigned char	*sb_png(int w, int h, uint64_t hash, int n, size_t *len);
+unsigned char	*sb_jpeg(int w, int h, uint64_t hash, int n, size_t *len);
+char		*sb_base64(const unsigned char *d, size_t n);
+/* Serves GET /img/{w}x{h}/{hex}/{n}.{png|jpg}, with image faults. */
+bool	sb_image_route(const struct sb_req *rq, const struct sb_faults *f,
+	    struct sb_resp *rs);
+/* New job slot (locked by caller). */
+struct sb_job	*sb_job_new(struct sb_port *p);
+struct sb_job	*sb_job_find(struct sb_port *p, const char *id);
+void		 sb_uuid(char out[37]);
+
+/* The protocols. */
+void	sb_leonardo(struct sb_port *p, const struct sb_req *rq,
+	    const struct sb_faults *f, struct sb_resp *rs);
+void	sb_runware(struct sb_port *p, const struct sb_req *rq,
+	    const struct sb_faults *f, struct sb_resp *rs);
+void	sb_gemini(struct sb_port *p, const struct sb_req *rq,
+	    const struct sb_faults *f, struct sb_resp *rs);
+void	sb_comfyui(struct sb_port *p, const struct sb_req *rq,
+	    const struct sb_faults *f, struct sb_resp *rs);
+void	sb_ollama(struct sb_port *p, const struct sb_req *rq,
+	    const struct sb_faults *f, struct sb_resp *rs);
+/* The protocol's own error body for status and message. */
+json_t	*sb_error_body(enum sb_kind k, int status, const char *msg);
+
+#endif

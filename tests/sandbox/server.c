@@ -1,0 +1,348 @@
+/*
+ * tests/sandbox/server.c - libmicrohttpd plumbing shared by every port:
+ * body collection, faults, the request log, the control API, dispatch.
+ * Not here: the protocols (one file each).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <microhttpd.h>
+#include <uuid/uuid.h>
+
+#include "tests/sandbox/sandbox.h"
+
+struct conn_body {
+	char	*p;
+	size_t	 n;
+};
+
+void
+sb_json(struct sb_resp *rs, int status, json_t *body)
+{
+	rs->status = status;
+	rs->body = json_dumps(body, JSON_COMPACT);
+	rs->len = rs->body ? strlen(rs->body) : 0;
+	rs->ctype = "application/json";
+	json_decref(body);
+}
+
+void
+sb_bytes(struct sb_resp *rs, int status, const char *ctype,
+    unsigned char *data, size_t len)
+{
+	rs->status = status;
+	rs->body = (char *)data;
+	rs->len = len;
+	rs->ctype = ctype;
+}
+
+void
+sb_uuid(char out[37])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+struct sb_job *
+sb_job_new(struct sb_port *p)
+{
+	struct sb_job *j = &p->jobs[p->next_job++ % SB_JOBS_MAX];
+
+	memset(j, 0, sizeof(*j));
+	sb_uuid(j->id);
+	j->used = true;
+	return j;
+}
+
+struct sb_job *
+sb_job_find(struct sb_port *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < SB_JOBS_MAX; i++)
+		if (p->jobs[i].used && strcmp(p->jobs[i].id, id) == 0)
+			return &p->jobs[i];
+	return NULL;
+}
+
+bool
+sb_fault_take(struct sb_port *p, const char *path, struct sb_faults *out)
+{
+	bool on;
+
+	pthread_mutex_lock(&p->lock);
+	*out = p->faults;
+	on = p->faults.path[0] == '\0' || strstr(path, p->faults.path);
+	if (!on) {
+		memset(out, 0, sizeof(*out));
+		out->pending_polls = p->faults.pending_polls;
+	} else if (p->faults.count > 0 && --p->faults.count == 0) {
+		int polls = 1;
+
+		memset(&p->faults, 0, sizeof(p->faults));
+		p->faults.pending_polls = polls;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return on;
+}
+
+void
+sb_log_request(struct sb_port *p, const struct sb_req *rq)
+{
+	json_t *e = json_pack("{s:s,s:s,s:s,s:{s:s?,s:s?},s:O?}", "method",
+	    rq->method, "path", rq->path, "query", rq->query, "headers",
+	    "authorization", rq->auth, "x-goog-api-key", rq->goog_key, "body",
+	    rq->json);
+
+	if (rq->json == NULL && rq->len > 0)
+		json_object_set_new(e, "body", json_stringn(rq->body,
+		    rq->len > 4096 ? 4096 : rq->len));
+	pthread_mutex_lock(&p->lock);
+	json_array_append_new(p->log, e);
+	while (json_array_size(p->log) > SB_LOG_MAX)
+		json_array_remove(p->log, 0);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static json_t *
+faults_render(const struct sb_faults *f)
+{
+	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:i,"
+	    "s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
+	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
+	    "truncate_image", f->truncate_image, "oversize_image",
+	    f->oversize_image, "hang", f->hang, "wrong_auth", f->wrong_auth,
+	    "missing_model", f->missing_model, "nonsense", f->nonsense,
+	    "pending_polls", f->pending_polls, "count", f->count, "path",
+	    f->path);
+}
+
+static void
+faults_parse(const json_t *j, struct sb_faults *f)
+{
+	const char *path = json_string_value(json_object_get(j, "path"));
+
+	memset(f, 0, sizeof(*f));
+	f->latency_ms = (long)json_integer_value(json_object_get(j,
+	    "latency_ms"));
+	f->status = (int)json_integer_value(json_object_get(j, "status"));
+	f->retry_after = (int)json_integer_value(json_object_get(j,
+	    "retry_after"));
+	f->malformed = json_is_true(json_object_get(j, "malformed"));
+	f->truncate_image = json_is_true(json_object_get(j, "truncate_image"));
+	f->oversize_image = json_is_true(json_object_get(j, "oversize_image"));
+	f->hang = json_is_true(json_object_get(j, "hang"));
+	f->wrong_auth = json_is_true(json_object_get(j, "wrong_auth"));
+	f->missing_model = json_is_true(json_object_get(j, "missing_model"));
+	f->nonsense = json_is_true(json_object_get(j, "nonsense"));
+	f->pending_polls = json_object_get(j, "pending_polls") ?
+	    (int)json_integer_value(json_object_get(j, "pending_polls")) : 1;
+	f->count = (int)json_integer_value(json_object_get(j, "count"));
+	snprintf(f->path, sizeof(f->path), "%s", path ? path : "");
+}
+
+void
+sb_control(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
+{
+	const char *m = rq->method, *what = rq->path + strlen("/__sandbox/");
+	json_t *out = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (strcmp(what, "faults") == 0 && strcmp(m, "POST") == 0 && rq->json)
+		faults_parse(rq->json, &p->faults);
+	else if (strcmp(what, "faults") == 0 && strcmp(m, "DELETE") == 0) {
+		memset(&p->faults, 0, sizeof(p->faults));
+		p->faults.pending_polls = 1;
+	} else if (strcmp(what, "requests") == 0 && strcmp(m, "DELETE") == 0)
+		json_array_clear(p->log);
+	if (strcmp(what, "faults") == 0)
+		out = faults_render(&p->faults);
+	else if (strcmp(what, "requests") == 0)
+		out = json_deep_copy(p->log);
+	else if (strcmp(what, "health") == 0)
+		out = json_pack("{s:b,s:i}", "ok", 1, "kind", (int)p->kind);
+	pthread_mutex_unlock(&p->lock);
+	if (out == NULL)
+		out = json_pack("{s:s}", "error", "no such control endpoint");
+	sb_json(rs, json_object_get(out, "error") ? 404 : 200, out);
+}
+
+/* Sleeps ms in small steps (so a hang ends with the process). */
+static void
+sb_sleep(long ms)
+{
+	while (ms > 0) {
+		usleep(50000);
+		ms -= 50;
+	}
+}
+
+typedef void (*sb_fn)(struct sb_port *, const struct sb_req *,
+    const struct sb_faults *, struct sb_resp *);
+
+/* Protocol handlers, indexed by enum sb_kind. */
+static const sb_fn handlers[SB__MAX] = {
+	[SB_LEONARDO] = sb_leonardo, [SB_RUNWARE] = sb_runware,
+	[SB_GEMINI] = sb_gemini, [SB_COMFYUI] = sb_comfyui,
+	[SB_OLLAMA] = sb_ollama,
+};
+
+/* Generic faults first, then images, then the protocol. */
+static void
+dispatch(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
+{
+	struct sb_faults f;
+
+	if (strncmp(rq->path, "/__sandbox/", 11) == 0) {
+		sb_control(p, rq, rs);
+		return;
+	}
+	sb_log_request(p, rq);
+	sb_fault_take(p, rq->path, &f);
+	if (f.hang)
+		sb_sleep(600000);
+	if (f.latency_ms > 0)
+		sb_sleep(f.latency_ms);
+	if (f.status >= 400) {
+		sb_json(rs, f.status, sb_error_body(p->kind, f.status,
+		    "injected fault"));
+		rs->retry_after = f.retry_after;
+		return;
+	}
+	if (f.malformed && strncmp(rq->path, "/img/", 5) != 0) {
+		rs->status = 200;
+		rs->body = strdup("{\"data\": [ {\"broken\": ");
+		rs->len = strlen(rs->body);
+		rs->ctype = "application/json";
+		return;
+	}
+	if (strcmp(rq->method, "GET") == 0 && sb_image_route(rq, &f, rs))
+		return;
+	handlers[p->kind](p, rq, &f, rs);
+}
+
+static const char *
+conn_arg(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+add_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+	char *q = cls;
+	size_t n = strlen(q);
+
+	(void)kind;
+	snprintf(q + n, 1024 - n, "%s%s=%s", n ? "&" : "", k, v ? v : "");
+	return MHD_YES;
+}
+
+static enum MHD_Result
+send_resp(struct MHD_Connection *c, struct sb_resp *rs)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char ra[16];
+
+	if (rs->body == NULL)
+		sb_json(rs, 404, json_pack("{s:s}", "error", "not found"));
+	r = MHD_create_response_from_buffer(rs->len, rs->body,
+	    MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", rs->ctype ? rs->ctype :
+	    "application/json");
+	if (rs->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", rs->retry_after);
+		MHD_add_response_header(r, "Retry-After", ra);
+	}
+	ret = MHD_queue_response(c, (unsigned)rs->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *data, size_t *size,
+    void **state)
+{
+	struct conn_body *b = *state;
+	struct sb_resp rs = { 0 };
+	struct sb_req rq;
+	char query[1024] = "";
+	enum MHD_Result ret;
+
+	(void)version;
+	if (b == NULL) {
+		*state = calloc(1, sizeof(*b));
+		return *state ? MHD_YES : MHD_NO;
+	}
+	if (*size > 0) {
+		b->p = realloc(b->p, b->n + *size + 1);
+		memcpy(b->p + b->n, data, *size);
+		b->n += *size;
+		b->p[b->n] = '\0';
+		*size = 0;
+		return MHD_YES;
+	}
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, query);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = method;
+	rq.path = url;
+	rq.query = query;
+	rq.auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Authorization");
+	rq.goog_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "x-goog-api-key");
+	if (rq.goog_key == NULL)
+		rq.goog_key = conn_arg(c, "key");
+	rq.body = b->p ? b->p : "";
+	rq.len = b->n;
+	rq.json = b->n ? json_loadb(b->p, b->n, 0, NULL) : NULL;
+	rq.arg = conn_arg;
+	rq.conn = c;
+	dispatch(cls, &rq, &rs);
+	json_decref(rq.json);
+	ret = send_resp(c, &rs);
+	return ret;
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *c, void **state,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn_body *b = *state;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (b != NULL) {
+		free(b->p);
+		free(b);
+	}
+	*state = NULL;
+}
+
+void	*sb_start(struct sb_port *p);
+
+void *
+sb_start(struct sb_port *p)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)p->port);
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	    (uint16_t)p->port, NULL, NULL, on_request, p,
+	    MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+}
