@@ -179,9 +179,14 @@ build/rel/bench-floor: bench/floor.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CSTD) $(WARN) $(CFLAGS) -o $@ $< -lfcgi
 
+build/rel/bench-compress: bench/compress.c $(rel_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(rel_OBJ) $(LDLIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
-	@$(MAKE) --no-print-directory all build/rel/bench-floor
+	@$(MAKE) --no-print-directory all sandbox build/rel/bench-floor \
+	    build/rel/bench-compress
 	@sh bench/run.sh
 
 clean:

@@ -77,6 +77,21 @@ if curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
 	wrk_median validate "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/short.json"
 	wrk_median peer_validate "http://127.0.0.1:8024/peer/unified/validate-prompt" "$OUT/short.json"
 fi
+# Issue figures: validate-prompt with a 500- and an 8,000-character prompt
+# (local method), and the compressor alone.
+python3 - "$OUT" <<'PY'
+import json, sys
+unit = ("A lighthouse keeper walks the rocky shore at dusk, oil painting, "
+        "golden hour, waves on weathered stones, seagulls above the pier. ")
+for n in (500, 8000):
+    text = (unit * (n // len(unit) + 1))[:n].strip()
+    text = text + "x" * (n - len(text))
+    with open("%s/p%d.json" % (sys.argv[1], n), "w") as f:
+        json.dump({"prompt": text, "method": "local"}, f)
+PY
+wrk_median validate500 "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/p500.json"
+wrk_median validate8000 "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/p8000.json"
+"$ROOT/build/rel/bench-compress" >"$OUT/compress"
 for extra in "$ROOT"/bench/extra/*.sh; do
 	[ -f "$extra" ] && OUT=$OUT VAR=$VAR ROOT=$ROOT . "$extra"
 done
@@ -85,7 +100,7 @@ row() { printf '%-44s %14s  %s\n' "$1" "$2" "$3"; }
 echo
 echo "imagegen bench: $W workers, wrk -t2 -c$CONN -d${DUR}s, median of $RUNS runs, loopback, $(nproc) cores"
 row metric value unit
-for t in ceiling floor health peer_health validate peer_validate; do
+for t in ceiling floor health peer_health validate peer_validate validate500 validate8000; do
 	[ -f "$OUT/$t" ] || continue
 	row "$t requests/s" "$(field $t rps)" "req/s"
 	row "$t latency p50" "$(field $t p50_ms)" "ms"
@@ -100,11 +115,14 @@ if [ -f "$OUT/validate" ]; then
 	row "validate-prompt ours/ceiling" "$(ratio "$(field validate rps)" "$(field ceiling rps)")" "ratio"
 	row "validate-prompt ours/peer (goal >= 20)" "$(ratio "$(field validate rps)" "$(field peer_validate rps)")" "ratio"
 fi
+row "local compressor, 10,000-char prompt, median (goal < 1000)" "$(awk '/^compress_10k_prompt_us/ { print $2 }' "$OUT/compress")" "us"
+row "local compressor, 10,000-char prompt, p99" "$(awk '/^compress_10k_p99_us/ { print $2 }' "$OUT/compress")" "us"
+row "local compressor runs" "$(awk '/^compress_10k_runs/ { print $2 }' "$OUT/compress")" "count"
 [ -f "$OUT/extra.rows" ] && cat "$OUT/extra.rows"
 
 # Memory after at least 100,000 requests (the runs above made them).
 total=0
-for t in health validate; do
+for t in health validate validate500 validate8000; do
 	[ -f "$OUT/$t.runs" ] && total=$((total + $(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^requests=/) { sub("requests=", "", $i); s += $i } } END { print s + 0 }' "$OUT/$t.runs")))
 done
 if [ "$total" -lt 100000 ]; then
