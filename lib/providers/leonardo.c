@@ -1,0 +1,211 @@
+/*
+ * lib/providers/leonardo.c - Leonardo AI (shared/providers/leonardo.md).
+ * POST /generations, then GET /generations/{id} every poll interval until
+ * COMPLETE (image URLs) or FAILED, bounded by the poll timeout.
+ * Not here: retry, fallback, circuit state (engine); storage; DB.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/core/util.h"
+#include "lib/providers/common.h"
+#include "lib/providers/leonardo.h"
+
+#define KINO_XL	"aa77f04e-3eec-4034-9c07-d0f619684628"
+
+enum { STEP_CREATE = 0, STEP_POLL };
+
+/* Our style names -> Leonardo presetStyle. */
+static const struct {
+	const char	*style;
+	const char	*preset;
+} styles[] = {
+	{ "cinematic",	"CINEMATIC" },	{ "anime",	"ANIME" },
+	{ "photo",	"PHOTOGRAPHY" },{ "photography", "PHOTOGRAPHY" },
+	{ "creative",	"CREATIVE" },	{ "dynamic",	"DYNAMIC" },
+	{ "vibrant",	"VIBRANT" },	{ "portrait",	"PORTRAIT" },
+	{ "illustration", "ILLUSTRATION" }, { "fashion", "FASHION" },
+	{ "none",	"NONE" },
+};
+
+static const char *
+leonardo_unconfigured(const struct config *cfg)
+{
+	return cfg->leonardo_api_key[0] ? NULL : "LEONARDO_API_KEY is not set";
+}
+
+static void
+leonardo_ctx(const struct config *cfg, struct prov_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->base_url = cfg->leonardo_base_url;
+	ctx->api_key = cfg->leonardo_api_key;
+	ctx->default_model = KINO_XL;
+	ctx->poll_interval_ms = cfg->poll_interval_ms;
+	ctx->poll_timeout_ms = cfg->poll_timeout_s * 1000;
+	ctx->timeout_ms = cfg->provider_timeout_ms;
+}
+
+static const char *
+preset_of(const char *style)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(styles); i++)
+		if (strcasecmp(styles[i].style, style) == 0)
+			return styles[i].preset;
+	return NULL;
+}
+
+static enum prov_next
+leonardo_begin(struct prov_job *job)
+{
+	const struct gen_params *p = job->params;
+	const char *preset = NULL;
+	char auth[512];
+	json_t *b;
+
+	if (p->style && (preset = preset_of(p->style)) == NULL)
+		return prov_fail(job, ERR_PROVIDER_INVALID, "style \"%s\" is "
+		    "not a Leonardo preset (cinematic, anime, photography, "
+		    "creative, dynamic, vibrant, portrait, illustration, "
+		    "fashion, none)", p->style);
+	b = json_pack("{s:s,s:s,s:i,s:i,s:i}", "prompt", p->prompt, "modelId",
+	    p->model ? p->model : job->ctx->default_model, "width",
+	    p->width / 8 * 8, "height", p->height / 8 * 8, "num_images",
+	    p->num_images);
+	if (p->negative_prompt)
+		json_object_set_new(b, "negative_prompt",
+		    json_string(p->negative_prompt));
+	if (p->has_seed)
+		json_object_set_new(b, "seed", json_integer(p->seed));
+	if (preset)
+		json_object_set_new(b, "presetStyle", json_string(preset));
+	job->step = STEP_CREATE;
+	return prov_request_json(job, "POST", "/generations", b,
+	    prov_bearer(job, auth, sizeof(auth)));
+}
+
+static enum prov_next
+poll_next(struct prov_job *job)
+{
+	char path[200], auth[512];
+	enum prov_next n;
+
+	snprintf(path, sizeof(path), "/generations/%s", job->remote_id);
+	n = prov_request_json(job, "GET", path, NULL, prov_bearer(job, auth,
+	    sizeof(auth)));
+	job->req.delay_ms = job->ctx->poll_interval_ms;
+	job->step = STEP_POLL;
+	return n;
+}
+
+static enum prov_next
+created(struct prov_job *job, json_t *j)
+{
+	const char *id = json_string_value(json_object_get(json_object_get(j,
+	    "sdGenerationJob"), "generationId"));
+
+	if (id == NULL || strlen(id) >= sizeof(job->remote_id))
+		return prov_fail(job, ERR_BAD_RESPONSE, "Leonardo answered "
+		    "without sdGenerationJob.generationId");
+	snprintf(job->remote_id, sizeof(job->remote_id), "%s", id);
+	job->out->provider_job_id = strdup(id);
+	return poll_next(job);
+}
+
+static enum prov_next
+completed(struct prov_job *job, json_t *g)
+{
+	json_t *img;
+	size_t i;
+	int nsfw = 0;
+
+	json_array_foreach(json_object_get(g, "generated_images"), i, img) {
+		nsfw |= json_is_true(json_object_get(img, "nsfw"));
+		if (prov_image_url(job, json_string_value(json_object_get(img,
+		    "url")), json_string_value(json_object_get(img, "id"))))
+			return prov_fail(job, ERR_BAD_RESPONSE, "Leonardo image "
+			    "%zu has no url", i);
+	}
+	if (job->out->nimages == 0)
+		return prov_fail(job, ERR_NO_IMAGE, "Leonardo completed "
+		    "generation %s with no image", job->remote_id);
+	job->out->model = strdup(json_string_value(json_object_get(g,
+	    "modelId")) ? json_string_value(json_object_get(g, "modelId")) :
+	    job->ctx->default_model);
+	json_object_set_new(job->out->meta, "nsfw_flagged", json_boolean(nsfw));
+	return PROV_NEXT_DONE;
+}
+
+static enum prov_next
+polled(struct prov_job *job, json_t *j)
+{
+	json_t *g = json_object_get(j, "generations_by_pk");
+	const char *st = json_string_value(json_object_get(g, "status"));
+
+	job->polls++;
+	if (!json_is_object(g) || st == NULL)
+		return prov_fail(job, ERR_BAD_RESPONSE, "Leonardo does not "
+		    "know generation %s", job->remote_id);
+	if (strcmp(st, "COMPLETE") == 0)
+		return completed(job, g);
+	if (strcmp(st, "FAILED") == 0)
+		return prov_fail(job, ERR_PROVIDER_UNAVAILABLE, "Leonardo "
+		    "generation %s FAILED", job->remote_id);
+	if (prov_poll_expired(job))
+		return PROV_NEXT_FAIL;
+	return poll_next(job);
+}
+
+static enum prov_next
+leonardo_step(struct prov_job *job, const struct prov_reply *r)
+{
+	enum prov_next n;
+	json_t *j;
+
+	if (r->status < 200 || r->status > 299) {
+		j = json_loadb(r->body, r->len, 0, NULL);
+		n = prov_fail_http(job, r, json_string_value(json_object_get(j,
+		    "error")));
+		json_decref(j);
+		return n;
+	}
+	if ((j = prov_reply_json(job, r)) == NULL)
+		return PROV_NEXT_FAIL;
+	n = job->step == STEP_CREATE ? created(job, j) : polled(job, j);
+	json_decref(j);
+	return n;
+}
+
+static void
+leonardo_health_begin(struct prov_job *job)
+{
+	char auth[512];
+
+	prov_request_json(job, "GET", "/me", NULL, prov_bearer(job, auth,
+	    sizeof(auth)));
+}
+
+static enum err
+leonardo_health_check(const struct prov_reply *r)
+{
+	return prov_status_err(r->status);
+}
+
+const struct provider prov_leonardo = {
+	.name = "leonardo_ai",
+	.label = "Leonardo AI",
+	.caps = PROV_NEGATIVE_PROMPT | PROV_SEED | PROV_MULTI_IMAGE |
+	    PROV_CUSTOM_SIZE | PROV_STYLE,
+	.limits = { .max_prompt_chars = 1500, .min_side = 32,
+	    .max_side = 1536, .size_multiple = 8, .max_images = 8 },
+	.default_model = KINO_XL,
+	.unconfigured = leonardo_unconfigured,
+	.ctx_init = leonardo_ctx,
+	.begin = leonardo_begin,
+	.step = leonardo_step,
+	.health_begin = leonardo_health_begin,
+	.health_check = leonardo_health_check,
+};

@@ -1,0 +1,106 @@
+/*
+ * lib/providers/run.c - the blocking driver of provider state machines.
+ * Not here: the protocols (one file each), policy (engine.c).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/core/timeutil.h"
+#include "lib/core/util.h"
+#include "lib/providers/run.h"
+
+/* Sends job->req; fills reply (body owned by res). */
+static enum err
+send_one(struct prov_job *job, struct http_client *http, int64_t deadline,
+    struct http_response *res, struct prov_reply *reply)
+{
+	struct prov_request *q = &job->req;
+	struct http_request hr;
+	int64_t left = deadline - time_mono_ms();
+	char why[256];
+	enum err e;
+
+	memset(&hr, 0, sizeof(hr));
+	hr.method = q->method;
+	hr.url = q->url;
+	hr.headers = (const char *const *)q->headers;
+	hr.body = q->body;
+	hr.body_len = q->body_len;
+	hr.connect_ms = MIN(3000, left);
+	hr.timeout_ms = MIN(job->ctx->timeout_ms, left);
+	hr.max_bytes = 64u * 1024 * 1024;
+	e = http_do(http, &hr, res, why, sizeof(why));
+	if (e != ERR_OK) {
+		snprintf(job->out->error, sizeof(job->out->error), "%s: %s",
+		    job->prov->label, why);
+		return e;
+	}
+	reply->status = res->status;
+	reply->body = res->body;
+	reply->len = res->len;
+	reply->retry_after_s = res->retry_after_s;
+	return ERR_OK;
+}
+
+enum err
+prov_run(const struct provider *p, const struct prov_ctx *ctx,
+    const struct gen_params *params, struct gen_output *out,
+    struct http_client *http, int64_t deadline_ms)
+{
+	struct http_response res;
+	struct prov_reply reply;
+	struct prov_job job;
+	enum prov_next n;
+	enum err e = ERR_OK;
+
+	memset(&res, 0, sizeof(res));
+	prov_job_init(&job, p, ctx, params, out);
+	for (n = p->begin(&job); n == PROV_NEXT_REQUEST; n = p->step(&job,
+	    &reply)) {
+		if (time_mono_ms() + job.req.delay_ms >= deadline_ms) {
+			e = ERR_TIMEOUT;
+			snprintf(out->error, sizeof(out->error), "%s: the "
+			    "request deadline passed", p->label);
+			break;
+		}
+		if (job.req.delay_ms > 0)
+			usleep((useconds_t)job.req.delay_ms * 1000);
+		http_response_fini(&res);
+		if ((e = send_one(&job, http, deadline_ms, &res, &reply)))
+			break;
+	}
+	if (e == ERR_OK && n == PROV_NEXT_FAIL)
+		e = job.err != ERR_OK ? job.err : ERR_BAD_RESPONSE;
+	http_response_fini(&res);
+	prov_job_fini(&job);
+	return e;
+}
+
+enum err
+prov_health(const struct provider *p, const struct prov_ctx *ctx,
+    struct http_client *http, double *ms, char *why, size_t whylen)
+{
+	struct gen_output out;
+	struct gen_params params;
+	struct http_response res;
+	struct prov_reply reply;
+	struct prov_job job;
+	enum err e;
+
+	memset(&params, 0, sizeof(params));
+	memset(&res, 0, sizeof(res));
+	gen_output_init(&out);
+	prov_job_init(&job, p, ctx, &params, &out);
+	p->health_begin(&job);
+	e = send_one(&job, http, time_mono_ms() + 3000, &res, &reply);
+	*ms = res.total_ms;
+	if (e == ERR_OK)
+		e = p->health_check(&reply);
+	snprintf(why, whylen, "%s", e == ERR_OK ? "" : out.error[0] ?
+	    out.error : err_code(e));
+	http_response_fini(&res);
+	prov_job_fini(&job);
+	gen_output_fini(&out);
+	return e;
+}
