@@ -9,6 +9,9 @@
 /* Method + anchored path pattern -> handler; captures become req->params. */
 const struct route app_routes[] = {
 	{ "GET",	"^/health$",				handle_health },
+	{ "POST",	"^/unified/generate$",			handle_generate },
+	{ "POST",	"^/unified/generate/quick$",		handle_generate_quick },
+	{ "GET",	"^/unified/providers$",			handle_providers },
 	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt },
 	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },
 	{ "GET",	"^/unified/jobs$",			handle_jobs },

@@ -27,6 +27,14 @@ struct worker_health {
 	double		 db_ms;
 };
 
+/* A provider health result, cached briefly (GET /unified/providers). */
+struct worker_prov_health {
+	int64_t		 at_ms;		/* monotonic; 0 = never */
+	enum err	 err;
+	double		 ms;
+	char		 why[160];
+};
+
 struct worker {
 	const struct config	*cfg;		/* borrowed, read-only */
 	struct log		 log;
@@ -39,6 +47,8 @@ struct worker {
 	struct ollama		 ollama;
 	struct prompt_lexicon	*lexicon;	/* word lists */
 	struct circuit_shm	*circuits;	/* shared, from the master */
+	int64_t			 spool_at_ms;	/* last spool replay check */
+	struct worker_prov_health prov_health[8];
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM */
 };
 

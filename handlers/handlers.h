@@ -15,6 +15,12 @@ enum err	handle_health(struct request *req, struct response *res);
 enum err	handle_validate_prompt(struct request *req, struct response *res);
 /* GET /unified/prompt-validator/health: Ollama status; always 200. */
 enum err	handle_prompt_health(struct request *req, struct response *res);
+/* POST /unified/generate: one generation, selection and fallback. */
+enum err	handle_generate(struct request *req, struct response *res);
+/* POST /unified/generate/quick: {"prompt", "provider"?} with defaults. */
+enum err	handle_generate_quick(struct request *req, struct response *res);
+/* GET /unified/providers: configuration, reachability, circuit, limits. */
+enum err	handle_providers(struct request *req, struct response *res);
 /* GET /unified/jobs: history with filters and keyset pages. */
 enum err	handle_jobs(struct request *req, struct response *res);
 /* GET /unified/jobs/{id}: one job; 404 when unknown. */

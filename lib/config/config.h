@@ -24,6 +24,8 @@ struct config {
 	char		*cors_origins;		/* comma list, "*" = any */
 	char		*public_base_url;	/* "" = relative URLs */
 	char		*storage_dir;
+	char		*spool_dir;		/* job records while DB is down */
+	long		 retry_after_cap_s;	/* longest Retry-After honoured */
 	/* database */
 	char		*database_url;
 	long		 db_connect_timeout_s;
