@@ -7,11 +7,14 @@ set -u
 BIN=$1; shift
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}:log_path=$ROOT/var/test/log/san
-export UBSAN_OPTIONS=print_stacktrace=1:log_path=$ROOT/var/test/log/san
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$ROOT/var/test/log/san
 export WORKERS=${WORKERS:-3} MAX_REQUESTS=${MAX_REQUESTS:-500}
 export CORS_ORIGINS="https://app.example, http://localhost:3000"
 export BODY_MAX_BYTES=65536 LOG_LEVEL=info
 export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
+export POLL_INTERVAL_MS=100 POLL_TIMEOUT_S=5 PROVIDER_TIMEOUT_MS=2000
+export CIRCUIT_FAILURES=3 CIRCUIT_COOLDOWN_S=2 GENERATE_TIMEOUT_S=30
+export RETRY_AFTER_CAP_S=2
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
 export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1
@@ -30,6 +33,14 @@ if ls "$ROOT/var/test/log/"san.* >/dev/null 2>&1; then
 	echo "FAIL  sanitizer reports from the running service:"
 	head -n 60 "$ROOT/var/test/log/"san.*
 	echo "0 1" >"$ROOT/build/test-logs/sanitizer.count"
+	rc=1
+fi
+# A worker that died by itself (not the kill -9 of the drills) is a bug.
+if grep -E 'died \((exit status|signal [0-8]\b|signal 1[0-9])' \
+    "$ROOT/var/test/log/imagegen.log" >/dev/null 2>&1; then
+	echo "FAIL  workers died during the tests:"
+	grep -E 'died \(' "$ROOT/var/test/log/imagegen.log" | grep -v 'signal 9)' | head -n 10
+	echo "0 1" >"$ROOT/build/test-logs/worker-deaths.count"
 	rc=1
 fi
 exit $rc

@@ -79,8 +79,8 @@ static enum prov_next
 comfyui_begin(struct prov_job *job)
 {
 	const struct gen_params *p = job->params;
-	int64_t seed = p->has_seed ? p->seed :
-	    (time_wall_ms() * 2654435761u) % 4294967296LL;
+	int64_t seed = p->has_seed ? p->seed : (int64_t)(((uint64_t)
+	    time_wall_ms() * 2654435761u) % 4294967296u);
 	char client[UUID_STRLEN + 1];
 	json_t *wf = workflow_fill(job, seed);
 

@@ -13,7 +13,8 @@
  *     provider would be asked the same thing), insufficient_storage and
  *     storage_error (our disk, not theirs).
  * The circuit breaker counts only failures that say the provider is
- * unwell (timeout, unavailable, rate limited, bad response).
+ * unwell (timeout, unavailable, rate limited, bad response); any other
+ * answer shows the provider is up and closes it.
  *
  * Not here: the protocols (one file each), request parsing (handlers).
  */
@@ -208,8 +209,9 @@ backoff_ms(const struct run_state *s, int try, long retry_after_s)
 	return d;
 }
 
-/* Success closes the circuit; only failures that say the provider is
- * unwell count towards opening it. */
+/* The circuit tracks whether a provider is up: failures that say it is
+ * unwell count towards opening it; any other answer (success, or a
+ * refusal of this request) shows it is up, and closes it. */
 static void
 circuit_note(struct run_state *s, const char *name, enum err e)
 {
@@ -219,10 +221,9 @@ circuit_note(struct run_state *s, const char *name, enum err e)
 		return;
 	if (e != ERR_OK)
 		(void)after_of(e, &unwell);
-	if (e == ERR_OK || unwell)
-		circuit_record(s->env->circuits, name, e == ERR_OK,
-		    (int)s->env->cfg->circuit_failures,
-		    s->env->cfg->circuit_cooldown_s * 1000, time_wall_ms());
+	circuit_record(s->env->circuits, name, !unwell,
+	    (int)s->env->cfg->circuit_failures,
+	    s->env->cfg->circuit_cooldown_s * 1000, time_wall_ms());
 }
 
 /* Tries one provider (with retries); ERR_OK when its images are stored. */

@@ -1,0 +1,380 @@
+/*
+ * tests/integration/test_generate.c - POST /unified/generate through
+ * nginx against the sandbox: every provider as the explicit choice (the
+ * request checked on the sandbox side, the image served by nginx), and
+ * fallback on 500, 429, malformed answers, truncated images, bad auth,
+ * text-only answers; content_blocked stops; dry runs call nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "tests/helpers/itest.h"
+
+static const char *const json_h[] = { "Content-Type: application/json",
+    NULL };
+static const char *const kinds[] = { "leonardo", "runware", "gemini",
+    "comfyui", "ollama" };
+
+static void
+reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		itest_fault(kinds[i], "");
+	usleep(2100000);	/* circuits: cooldown is 2 s in tests */
+}
+
+TestSuite(generate, .init = reset, .fini = reset);
+
+static void
+generate(struct itest_res *r, const char *body)
+{
+	itest_call(r, "POST", "/unified/generate", json_h, body, (size_t)-1);
+}
+
+static json_t *
+attempts(const struct itest_res *r)
+{
+	json_t *a = json_object_get(json_object_get(r->json, "metadata"),
+	    "attempts");
+
+	return a ? a : json_object_get(json_object_get(r->json, "error"),
+	    "attempts");
+}
+
+/* The last request the sandbox of kind got whose path contains sub. */
+static json_t *
+last_request(const char *kind, const char *sub)
+{
+	json_t *all = itest_sandbox_requests(kind), *hit = NULL, *q;
+	size_t i;
+
+	json_array_foreach(all, i, q)
+		if (strstr(json_string_value(json_object_get(q, "path")), sub))
+			hit = q;
+	json_incref(hit);
+	json_decref(all);
+	return hit;
+}
+
+static void
+assert_image_served(const struct itest_res *r, const char *format)
+{
+	json_t *img = json_array_get(json_object_get(r->json, "images"), 0);
+	struct itest_res f;
+	char *ct;
+
+	cr_assert_str_eq(json_string_value(json_object_get(img, "format")),
+	    format);
+	itest_get(&f, json_string_value(json_object_get(img, "local_url")));
+	cr_assert_eq(f.status, 200);
+	cr_assert_eq((long long)f.len, json_integer_value(json_object_get(img,
+	    "bytes")));
+	ct = itest_header(&f, "Content-Type");
+	cr_assert(strncmp(ct, "image/", 6) == 0, "%s", ct);
+	free(ct);
+	itest_res_fini(&f);
+}
+
+static void
+explicit_ok(const char *provider, const char *format)
+{
+	struct itest_res r;
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"prompt\":\"a red fox in snow, "
+	    "watercolor\",\"provider\":\"%s\",\"width\":512,\"height\":512}",
+	    provider);
+	generate(&r, body);
+	cr_assert_eq(r.status, 200, "%s: %s", provider, r.body);
+	cr_assert_str_eq(itest_str(&r, "provider"), provider);
+	cr_assert_str_eq(itest_str(&r, "status"), "completed");
+	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1);
+	cr_assert_eq(json_array_size(attempts(&r)), 1);
+	assert_image_served(&r, format);
+	itest_res_fini(&r);
+}
+
+Test(generate, leonardo_explicit)
+{
+	json_t *q;
+
+	explicit_ok("leonardo_ai", "jpeg");
+	q = last_request("leonardo", "/generations");
+	cr_assert_not_null(q);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(q,
+	    "headers"), "authorization")), "Bearer sandbox-key");
+	q = last_request("leonardo", "/api/rest/v1/generations");
+	json_decref(q);
+}
+
+Test(generate, runware_explicit_request_fields)
+{
+	json_t *q, *t;
+
+	explicit_ok("runware_ai", "png");
+	q = last_request("runware", "/v1");
+	t = json_array_get(json_object_get(q, "body"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(t, "taskType")),
+	    "imageInference");
+	cr_assert_str_eq(json_string_value(json_object_get(t, "positivePrompt")),
+	    "a red fox in snow, watercolor");
+	cr_assert_eq(json_integer_value(json_object_get(t, "width")), 512);
+	cr_assert_str_eq(json_string_value(json_object_get(t, "model")),
+	    "runware:101@1");
+	json_decref(q);
+}
+
+Test(generate, gemini_explicit_inline_base64)
+{
+	json_t *q;
+
+	explicit_ok("gemini", "png");
+	q = last_request("gemini", ":generateContent");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(q,
+	    "headers"), "x-goog-api-key")), "sandbox-key");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(q, "body"), "generationConfig"),
+	    "imageConfig"), "aspectRatio")), "1:1");
+	json_decref(q);
+}
+
+Test(generate, comfyui_explicit_workflow_filled)
+{
+	json_t *q, *wf;
+
+	explicit_ok("comfyui", "png");
+	q = last_request("comfyui", "/prompt");
+	wf = json_object_get(json_object_get(q, "body"), "prompt");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_object_get(wf, "4"), "inputs"), "text")),
+	    "a red fox in snow, watercolor");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+	    json_object_get(wf, "6"), "inputs"), "width")), 512);
+	json_decref(q);
+}
+
+Test(generate, several_images_and_sizes_rounded)
+{
+	struct itest_res r;
+
+	generate(&r, "{\"prompt\":\"two cats\",\"provider\":\"runware_ai\","
+	    "\"num_images\":2,\"width\":500,\"height\":700}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "images"), 0), "width")), 512);
+	itest_res_fini(&r);
+}
+
+/* Faults provider kind, asks for it explicitly, expects another one. */
+static void
+expect_fallback(const char *kind, const char *provider, const char *fault,
+    const char *outcome, size_t tries)
+{
+	struct itest_res r;
+	char body[256];
+	json_t *a;
+
+	itest_fault(kind, fault);
+	snprintf(body, sizeof(body), "{\"prompt\":\"a lighthouse\","
+	    "\"provider\":\"%s\",\"width\":512,\"height\":512}", provider);
+	generate(&r, body);
+	cr_assert_eq(r.status, 200, "%s: %s", fault, r.body);
+	cr_assert_str_neq(itest_str(&r, "provider"), provider);
+	a = attempts(&r);
+	cr_assert_eq(json_array_size(a), tries + 1, "%s: %s", fault, r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
+	    "outcome")), outcome);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a,
+	    tries), "outcome")), "ok");
+	itest_res_fini(&r);
+	itest_fault(kind, "");
+}
+
+Test(generate, fallback_on_500_after_retries, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai", "{\"status\":500}",
+	    "provider_unavailable", 3);
+}
+
+Test(generate, fallback_on_429_honours_retry_after, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai",
+	    "{\"status\":429,\"retry_after\":1}", "rate_limited", 3);
+}
+
+Test(generate, fallback_on_malformed_answer, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai", "{\"malformed\":true}",
+	    "bad_response", 3);
+}
+
+Test(generate, fallback_on_truncated_image, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai",
+	    "{\"truncate_image\":true,\"path\":\"/img/\"}", "image_invalid", 3);
+}
+
+Test(generate, bad_key_moves_on_at_once, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai", "{\"wrong_auth\":true}",
+	    "auth_failed", 1);
+}
+
+Test(generate, text_only_answer_is_no_image, .timeout = 60)
+{
+	struct itest_res r;
+
+	generate(&r, "{\"prompt\":\"TEXTONLY please\",\"provider\":"
+	    "\"gemini\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_neq(itest_str(&r, "provider"), "gemini");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    attempts(&r), 0), "outcome")), "no_image");
+	itest_res_fini(&r);
+}
+
+Test(generate, blocked_prompt_stops_everything)
+{
+	struct itest_res r;
+
+	generate(&r, "{\"prompt\":\"BLOCKME now\",\"provider\":\"gemini\"}");
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "content_blocked");
+	cr_assert_eq(json_array_size(attempts(&r)), 1);
+	cr_assert_not_null(itest_str(&r, "error.generation_id"));
+	itest_res_fini(&r);
+}
+
+Test(generate, no_fallback_reports_the_failure, .timeout = 60)
+{
+	struct itest_res r;
+
+	itest_fault("comfyui", "{\"status\":503}");
+	generate(&r, "{\"prompt\":\"x\",\"provider\":\"comfyui\","
+	    "\"fallback\":false}");
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "provider_unavailable");
+	cr_assert_eq(json_array_size(attempts(&r)), 3);
+	itest_res_fini(&r);
+}
+
+Test(generate, dry_run_calls_nothing)
+{
+	struct itest_res r;
+	json_t *before = itest_sandbox_requests("runware"), *after;
+
+	itest_call(&r, "POST", "/unified/generate?dry_run=1", json_h,
+	    "{\"prompt\":\"a fox\",\"provider\":\"runware_ai\","
+	    "\"negative_prompt\":\"blur\"}", (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(json_is_true(json_object_get(r.json, "dry_run")));
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(r.json, "candidates"), 0), "provider")),
+	    "runware_ai");
+	after = itest_sandbox_requests("runware");
+	cr_assert_eq(json_array_size(after), json_array_size(before));
+	json_decref(before);
+	json_decref(after);
+	itest_res_fini(&r);
+}
+
+Test(generate, bad_requests)
+{
+	static const struct { const char *body; long status; const char *code; }
+	    bad[] = {
+		{ "{\"prompt\":\"x\",\"provider\":\"dalle\"}", 422,
+		    "invalid_field" },
+		{ "{\"prompt\":\"x\",\"project_id\":\"../etc\"}", 422,
+		    "invalid_field" },
+		{ "{\"prompt\":\"x\",\"num_images\":9}", 422, "invalid_field" },
+		{ "{\"prompt\":\"  \"}", 422, "prompt_empty" },
+		{ "{\"prompt\":", 400, "bad_json" },
+	};
+	struct itest_res r;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		generate(&r, bad[i].body);
+		cr_assert_eq(r.status, bad[i].status, "%s: %s", bad[i].body,
+		    r.body);
+		cr_assert_str_eq(itest_str(&r, "error.code"), bad[i].code);
+		itest_res_fini(&r);
+	}
+}
+
+Test(generate, quick_has_defaults)
+{
+	struct itest_res r;
+
+	itest_call(&r, "POST", "/unified/generate/quick", json_h,
+	    "{\"prompt\":\"a small boat\",\"provider\":\"gemini\"}", (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "provider"), "gemini");
+	itest_res_fini(&r);
+}
+
+Test(generate, providers_endpoint, .timeout = 30)
+{
+	struct itest_res r;
+	json_t *p;
+	size_t i;
+
+	itest_get(&r, "/unified/providers?fresh=1");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_array_size(json_object_get(r.json, "providers")), 4);
+	json_array_foreach(json_object_get(r.json, "providers"), i, p) {
+		cr_assert(json_is_true(json_object_get(p, "configured")));
+		cr_assert_str_eq(json_string_value(json_object_get(p,
+		    "endpoint")), "sandbox");
+		cr_assert(json_is_true(json_object_get(json_object_get(p,
+		    "reachable"), "ok")), "%s", r.body);
+		cr_assert(json_is_object(json_object_get(p, "provider_configs")));
+	}
+	itest_res_fini(&r);
+	itest_fault("gemini", "{\"status\":500}");
+	itest_get(&r, "/unified/providers?fresh=1");
+	p = json_array_get(json_object_get(r.json, "providers"), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(p, "name")), "gemini");
+	cr_assert(json_is_false(json_object_get(json_object_get(p,
+	    "reachable"), "ok")));
+	itest_res_fini(&r);
+}
+
+Test(generate, zz_circuit_opens_then_closes, .timeout = 60)
+{
+	struct itest_res r;
+	char *ra;
+
+	itest_fault("leonardo", "{\"status\":500}");
+	generate(&r, "{\"prompt\":\"x\",\"provider\":\"leonardo_ai\","
+	    "\"fallback\":false}");
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	itest_res_fini(&r);
+	generate(&r, "{\"prompt\":\"x\",\"provider\":\"leonardo_ai\","
+	    "\"fallback\":false}");
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "no_provider", "%s",
+	    r.body);
+	ra = itest_header(&r, "Retry-After");
+	cr_assert_not_null(ra, "Retry-After when every candidate cools down");
+	free(ra);
+	itest_res_fini(&r);
+	itest_get(&r, "/unified/providers");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    json_array_get(json_object_get(r.json, "providers"), 0), "circuit"),
+	    "state")), "open");
+	itest_res_fini(&r);
+	itest_fault("leonardo", "");
+	usleep(2200000);
+	generate(&r, "{\"prompt\":\"x\",\"provider\":\"leonardo_ai\","
+	    "\"fallback\":false,\"width\":512,\"height\":512}");
+	cr_assert_eq(r.status, 200, "the trial request: %s", r.body);
+	itest_res_fini(&r);
+}
