@@ -84,6 +84,7 @@ pg_down() {
 
 app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
+	export SPOOL_DIR="$VAR/spool"
 	export WORKERS="${WORKERS:-}"
 	[ -n "$WORKERS" ] || unset WORKERS
 	sandbox_env
