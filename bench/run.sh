@@ -63,6 +63,7 @@ wrk_median() {
 	sort -t= -k3 -n "$OUT/$name.runs" | awk -v n="$RUNS" \
 	    'NR == int((n + 1) / 2)' | sed 's/^WRK //' >"$OUT/$name"
 }
+row() { printf '%-52s %14s  %s\n' "$1" "$2" "$3"; }
 field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$OUT/$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
@@ -96,7 +97,6 @@ for extra in "$ROOT"/bench/extra/*.sh; do
 	[ -f "$extra" ] && OUT=$OUT VAR=$VAR ROOT=$ROOT . "$extra"
 done
 
-row() { printf '%-44s %14s  %s\n' "$1" "$2" "$3"; }
 echo
 echo "imagegen bench: $W workers, wrk -t2 -c$CONN -d${DUR}s, median of $RUNS runs, loopback, $(nproc) cores"
 row metric value unit
