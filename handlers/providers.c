@@ -14,23 +14,11 @@
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/db/provider_configs.h"
+#include "lib/providers/common.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
 
 #define HEALTH_TTL_MS	10000
-
-/* Capability bits and their names. */
-static const struct {
-	unsigned	 cap;
-	const char	*name;
-} caps[] = {
-	{ PROV_NEGATIVE_PROMPT,	"negative_prompt" },
-	{ PROV_SEED,		"seed" },
-	{ PROV_MULTI_IMAGE,	"multi_image" },
-	{ PROV_CUSTOM_SIZE,	"custom_size" },
-	{ PROV_ASPECT_RATIO,	"aspect_ratio" },
-	{ PROV_STYLE,		"style" },
-};
 
 static bool
 in_list(const char *list, const char *name)
@@ -94,11 +82,11 @@ provider_json(struct worker *w, size_t i, const struct db_provider_config *pc,
 	const char *why = p->unconfigured(w->cfg);
 	struct prov_ctx ctx;
 	json_t *c = json_array();
-	size_t k;
+	unsigned bit;
 
-	for (k = 0; k < NELEM(caps); k++)
-		if (p->caps & caps[k].cap)
-			json_array_append_new(c, json_string(caps[k].name));
+	for (bit = 1; bit != 0 && bit <= p->caps; bit <<= 1)
+		if ((p->caps & bit) && prov_cap_name(bit))
+			json_array_append_new(c, json_string(prov_cap_name(bit)));
 	p->ctx_init(w->cfg, &ctx);
 	return json_pack("{s:s,s:s,s:b,s:s?,s:s,s:s,s:o,s:o,s:{s:I,s:i,s:i,"
 	    "s:i,s:i},s:s,s:o,s:o}", "name", p->name, "label", p->label,

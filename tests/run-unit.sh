@@ -21,13 +21,18 @@ for t in "$@"; do
 	tp=$(echo "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
 	tf=$(echo "$syn" | sed -n 's/.*Failing: \([0-9]*\) | Crashing: \([0-9]*\).*/\1 \2/p' | awk '{ print $1 + $2 }')
 	[ -n "$tp" ] || { tp=0; tf=1; }
+	# Criterion runs each test in a child whose sanitizer report does not
+	# change the verdict: read the log.
+	if grep -q 'ERROR: LeakSanitizer\|ERROR: AddressSanitizer\|runtime error:' "$log"; then
+		rc=1; tf=$((${tf:-0} + 1))
+	fi
 	[ "$rc" = 0 ] || [ "${tf:-0}" -gt 0 ] || tf=1
 	tpass=$((tpass + tp)); tfail=$((tfail + tf))
 	if [ "$rc" = 0 ]; then
 		printf 'ok    %s  (%s)\n' "$t" "$tp tests"
 	else
 		printf 'FAIL  %s\n' "$t"
-		grep -v '^\[----\] *$' "$log" | sed 's/^/      /' | tail -n 40
+		grep -v '^\[----\] *$' "$log" | sed 's/^/      /' | head -n 60
 		files_bad=$((files_bad + 1))
 	fi
 done

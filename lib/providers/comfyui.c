@@ -238,12 +238,6 @@ comfyui_health_begin(struct prov_job *job)
 	prov_request_json(job, "GET", "/system_stats", NULL, NULL);
 }
 
-static enum err
-comfyui_health_check(const struct prov_reply *r)
-{
-	return prov_status_err(r->status);
-}
-
 const struct provider prov_comfyui = {
 	.name = "comfyui",
 	.label = "ComfyUI",
@@ -256,5 +250,5 @@ const struct provider prov_comfyui = {
 	.begin = comfyui_begin,
 	.step = comfyui_step,
 	.health_begin = comfyui_health_begin,
-	.health_check = comfyui_health_check,
+	.health_check = prov_health_by_status,
 };

@@ -211,3 +211,33 @@ prov_image_bytes(struct prov_job *job, unsigned char *data, size_t len,
 	o->nimages++;
 	return ERR_OK;
 }
+
+/* Capability bits and their names (reasons, /unified/providers). */
+static const struct {
+	unsigned	 cap;
+	const char	*name;
+} cap_names[] = {
+	{ PROV_NEGATIVE_PROMPT,	"negative_prompt" },
+	{ PROV_SEED,		"seed" },
+	{ PROV_MULTI_IMAGE,	"multi_image" },
+	{ PROV_CUSTOM_SIZE,	"custom_size" },
+	{ PROV_ASPECT_RATIO,	"aspect_ratio" },
+	{ PROV_STYLE,		"style" },
+};
+
+const char *
+prov_cap_name(unsigned cap)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(cap_names); i++)
+		if (cap_names[i].cap == cap)
+			return cap_names[i].name;
+	return NULL;
+}
+
+enum err
+prov_health_by_status(const struct prov_reply *r)
+{
+	return prov_status_err(r->status);
+}

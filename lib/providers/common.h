@@ -32,6 +32,10 @@ enum err	prov_image_url(struct prov_job *job, const char *url,
 		    const char *id);
 enum err	prov_image_bytes(struct prov_job *job, unsigned char *data,
 		    size_t len, const char *id);
+/* Name of one capability bit ("negative_prompt"), or NULL. */
+const char	*prov_cap_name(unsigned cap);
+/* Health verdict for providers whose health call is any 2xx. */
+enum err	prov_health_by_status(const struct prov_reply *r);
 /* "Authorization: Bearer KEY" into buf. */
 const char	*prov_bearer(const struct prov_job *job, char *buf,
 		    size_t len);

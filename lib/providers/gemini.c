@@ -216,12 +216,6 @@ gemini_health_begin(struct prov_job *job)
 	prov_request_json(job, "GET", path, NULL, auth);
 }
 
-static enum err
-gemini_health_check(const struct prov_reply *r)
-{
-	return prov_status_err(r->status);
-}
-
 const struct provider prov_gemini = {
 	.name = "gemini",
 	.label = "Gemini",
@@ -234,5 +228,5 @@ const struct provider prov_gemini = {
 	.begin = gemini_begin,
 	.step = gemini_step,
 	.health_begin = gemini_health_begin,
-	.health_check = gemini_health_check,
+	.health_check = prov_health_by_status,
 };

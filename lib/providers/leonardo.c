@@ -188,12 +188,6 @@ leonardo_health_begin(struct prov_job *job)
 	    sizeof(auth)));
 }
 
-static enum err
-leonardo_health_check(const struct prov_reply *r)
-{
-	return prov_status_err(r->status);
-}
-
 const struct provider prov_leonardo = {
 	.name = "leonardo_ai",
 	.label = "Leonardo AI",
@@ -207,5 +201,5 @@ const struct provider prov_leonardo = {
 	.begin = leonardo_begin,
 	.step = leonardo_step,
 	.health_begin = leonardo_health_begin,
-	.health_check = leonardo_health_check,
+	.health_check = prov_health_by_status,
 };

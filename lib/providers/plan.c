@@ -9,20 +9,8 @@
 #include <time.h>
 
 #include "lib/core/util.h"
+#include "lib/providers/common.h"
 #include "lib/providers/plan.h"
-
-/* Capability bits and their names, for reasons. */
-static const struct {
-	unsigned	 cap;
-	const char	*name;
-} cap_names[] = {
-	{ PROV_NEGATIVE_PROMPT,	"negative_prompt" },
-	{ PROV_SEED,		"seed" },
-	{ PROV_MULTI_IMAGE,	"multi_image" },
-	{ PROV_CUSTOM_SIZE,	"custom_size" },
-	{ PROV_ASPECT_RATIO,	"aspect_ratio" },
-	{ PROV_STYLE,		"style" },
-};
 
 unsigned
 plan_caps_needed(const struct gen_params *p)
@@ -51,13 +39,12 @@ iso_time(int64_t ms, char *buf, size_t len)
 static bool
 check_caps(const struct plan_input *in, struct plan_entry *e)
 {
-	unsigned missing = plan_caps_needed(in->params) & ~e->prov->caps;
-	size_t i;
+	unsigned missing = plan_caps_needed(in->params) & ~e->prov->caps, bit;
 
-	for (i = 0; i < NELEM(cap_names); i++)
-		if (missing & cap_names[i].cap) {
+	for (bit = 1; missing != 0 && bit != 0; bit <<= 1)
+		if (missing & bit) {
 			snprintf(e->reason, sizeof(e->reason), "cannot do %s",
-			    cap_names[i].name);
+			    prov_cap_name(bit));
 			return false;
 		}
 	return true;

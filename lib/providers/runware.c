@@ -131,12 +131,6 @@ runware_health_begin(struct prov_job *job)
 	    "ping", "ping", 1), prov_bearer(job, auth, sizeof(auth)));
 }
 
-static enum err
-runware_health_check(const struct prov_reply *r)
-{
-	return prov_status_err(r->status);
-}
-
 const struct provider prov_runware = {
 	.name = "runware_ai",
 	.label = "Runware",
@@ -150,5 +144,5 @@ const struct provider prov_runware = {
 	.begin = runware_begin,
 	.step = runware_step,
 	.health_begin = runware_health_begin,
-	.health_check = runware_health_check,
+	.health_check = prov_health_by_status,
 };

@@ -50,6 +50,8 @@ start(const char *name)
 	const struct provider *p = prov_registry_find(name);
 
 	cr_assert_not_null(p, "%s", name);
+	gen_output_fini(&out);		/* each job starts clean */
+	gen_output_init(&out);
 	p->ctx_init(&cfg, &ctx);
 	prov_job_init(&job, p, &ctx, &gp, &out);
 	return p->begin(&job);
