@@ -75,8 +75,9 @@ segment(struct cstate *s)
 {
 	size_t i, start = 0, k = 0, ps = 0;
 
-	s->ph = calloc(s->len / 2 + 2, sizeof(*s->ph));
-	s->se = calloc(s->len / 2 + 2, sizeof(*s->se));
+	/* Every byte may end a phrase (",,,,"): one slot per byte, plus one. */
+	s->ph = calloc(s->len + 2, sizeof(*s->ph));
+	s->se = calloc(s->len + 2, sizeof(*s->se));
 	if (s->ph == NULL || s->se == NULL)
 		return ERR_NOMEM;
 	for (i = 0; i <= s->len; i++) {

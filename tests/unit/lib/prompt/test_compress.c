@@ -158,3 +158,10 @@ Test(compress, keywords_lost_lists_them)
 	    "hour, bokeh", "a fox, bokeh", list, sizeof(list)), 2);
 	cr_assert_str_eq(list, "watercolor, golden hour");
 }
+
+/* Found by tests/fuzz/fuzz_prompt.c: more phrases than half the bytes. */
+Test(compress, only_separators)
+{
+	cr_assert_eq(prompt_compress(lex, ",,,,,,,,,,;;;;;,,,", 16, &c), ERR_OK);
+	cr_assert_lt(c.chars, 16);
+}
