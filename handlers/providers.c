@@ -50,13 +50,14 @@ reachable(struct worker *w, size_t i, const struct provider *p, bool fresh)
 }
 
 static json_t *
-config_row(const struct db_provider_config *c)
+config_row(const struct db_provider_config *c, long default_timeout_ms)
 {
 	if (c == NULL)
 		return json_null();
 	return json_pack("{s:b,s:i,s:i,s:I,s:i,s:i,s:s}", "enabled", c->enabled,
 	    "priority", c->priority, "weight", c->weight, "timeout_ms",
-	    (json_int_t)c->timeout_ms, "max_retries", c->max_retries,
+	    (json_int_t)(c->timeout_ms > 0 ? c->timeout_ms : default_timeout_ms),
+	    "max_retries", c->max_retries,
 	    "rate_per_min", c->rate_per_min, "default_model", c->default_model);
 }
 
@@ -98,7 +99,7 @@ provider_json(struct worker *w, size_t i, const struct db_provider_config *pc,
 	    "min_side", p->limits.min_side, "max_side", p->limits.max_side,
 	    "size_multiple", p->limits.size_multiple, "max_images",
 	    p->limits.max_images, "default_model", p->default_model,
-	    "provider_configs", config_row(pc), "circuit",
+	    "provider_configs", config_row(pc, ctx.timeout_ms), "circuit",
 	    circuit_json(w, p->name));
 }
 

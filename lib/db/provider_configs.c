@@ -34,7 +34,7 @@ db_provider_configs_load(struct db *db, struct db_provider_config *out,
 
 	*n = 0;
 	e = db_exec(db, "SELECT provider, enabled, priority, weight, "
-	    "timeout_ms, max_retries, rate_per_min, "
+	    "coalesce(timeout_ms, 0), max_retries, rate_per_min, "
 	    "coalesce(default_model, '') FROM provider_configs "
 	    "ORDER BY provider", 0, NULL, &r);
 	if (e != ERR_OK)

@@ -19,7 +19,7 @@ struct db_provider_config {
 	bool		enabled;
 	int		priority;	/* lower is tried first */
 	int		weight;		/* share among equal priorities */
-	long		timeout_ms;
+	long		timeout_ms;	/* 0: PROVIDER_TIMEOUT_MS */
 	int		max_retries;
 	int		rate_per_min;	/* 0 = unlimited */
 	char		default_model[DB_MODEL_MAX + 1];	/* "" = none */

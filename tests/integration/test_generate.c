@@ -221,6 +221,19 @@ Test(generate, fallback_on_truncated_image, .timeout = 60)
 	    "{\"truncate_image\":true,\"path\":\"/img/\"}", "image_invalid", 3);
 }
 
+Test(generate, oversize_image_moves_on, .timeout = 60)
+{
+	expect_fallback("runware", "runware_ai",
+	    "{\"oversize_image\":true,\"path\":\"/img/\"}", "image_too_large",
+	    1);
+}
+
+Test(generate, hanging_provider_times_out_then_falls_back, .timeout = 90)
+{
+	expect_fallback("runware", "runware_ai", "{\"hang\":true}", "timeout",
+	    3);
+}
+
 Test(generate, bad_key_moves_on_at_once, .timeout = 60)
 {
 	expect_fallback("runware", "runware_ai", "{\"wrong_auth\":true}",

@@ -1,0 +1,158 @@
+/*
+ * tests/integration/test_selection.c - "auto" selection through nginx:
+ * weights spread the first choice, a per-minute rate limit spills over to
+ * the next provider and then answers 429 with Retry-After, and the stats
+ * count what this test generated. provider_configs is changed with SQL
+ * for the test and restored after.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "lib/core/timeutil.h"
+#include "lib/db/db.h"
+#include "tests/helpers/itest.h"
+
+static const char *const json_h[] = { "Content-Type: application/json",
+    NULL };
+static struct config cfg;
+static struct log lg;
+static struct db db;
+
+static void
+sql(const char *q)
+{
+	cr_assert_eq(db_exec(&db, q, 0, NULL, NULL), ERR_OK, "%s", q);
+}
+
+static void
+setup(void)
+{
+	char why[256];
+
+	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
+	    getenv("IMAGEGEN_TEST_DB") :
+	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
+	log_init(&lg, 2, &cfg, "test");
+	db_init(&db, &cfg, &lg);
+	sql("CREATE TABLE IF NOT EXISTS provider_configs_saved AS "
+	    "SELECT * FROM provider_configs");
+}
+
+static void
+teardown(void)
+{
+	sql("BEGIN; DELETE FROM provider_configs; INSERT INTO "
+	    "provider_configs SELECT * FROM provider_configs_saved; "
+	    "DROP TABLE provider_configs_saved; COMMIT");
+	db_close(&db);
+	cfg_fini(&cfg);
+}
+
+TestSuite(selection, .init = setup, .fini = teardown);
+
+static const char *
+generate(const char *body, long *status)
+{
+	static char prov[32];
+	struct itest_res r;
+
+	itest_call(&r, "POST", "/unified/generate", json_h, body, (size_t)-1);
+	*status = r.status;
+	snprintf(prov, sizeof(prov), "%s", itest_str(&r, "provider") ?
+	    itest_str(&r, "provider") : "");
+	itest_res_fini(&r);
+	return prov;
+}
+
+Test(selection, weights_spread_the_first_choice, .timeout = 120)
+{
+	int runware = 0, gemini = 0, i;
+	long st;
+	const char *p;
+
+	sql("UPDATE provider_configs SET enabled = provider IN ('runware_ai', "
+	    "'gemini'), priority = 10, rate_per_min = 0, weight = CASE "
+	    "provider WHEN 'runware_ai' THEN 3 ELSE 1 END");
+	for (i = 0; i < 60; i++) {
+		p = generate("{\"prompt\":\"a blue boat\",\"width\":512,"
+		    "\"height\":512}", &st);
+		cr_assert_eq(st, 200);
+		runware += strcmp(p, "runware_ai") == 0;
+		gemini += strcmp(p, "gemini") == 0;
+	}
+	cr_assert_eq(runware + gemini, 60, "only enabled providers");
+	/* 3:1 -> 45 expected; binomial sd ~3.4; a wide band. */
+	cr_assert(runware >= 33 && runware <= 55, "runware %d of 60", runware);
+}
+
+Test(selection, rate_limit_spills_over_then_429, .timeout = 120)
+{
+	long st;
+	const char *p;
+	struct itest_res r;
+	char *ra;
+
+	sql("UPDATE provider_configs SET enabled = provider IN ('runware_ai', "
+	    "'gemini'), rate_per_min = CASE provider WHEN 'runware_ai' "
+	    "THEN 2 ELSE 0 END, priority = CASE provider WHEN 'runware_ai' "
+	    "THEN 1 ELSE 50 END, weight = 1");
+	/* A fresh minute window makes the count exact. */
+	while (time_wall_ms() % 60000 > 50000)
+		usleep(500000);
+	cr_assert_str_eq(generate("{\"prompt\":\"a kite\"}", &st), "runware_ai");
+	cr_assert_str_eq(generate("{\"prompt\":\"a kite\"}", &st), "runware_ai");
+	p = generate("{\"prompt\":\"a kite\"}", &st);
+	cr_assert_eq(st, 200);
+	cr_assert_str_eq(p, "gemini", "spilled over to the next provider");
+	sql("UPDATE provider_configs SET enabled = false WHERE provider = "
+	    "'gemini'");
+	itest_call(&r, "POST", "/unified/generate", json_h,
+	    "{\"prompt\":\"a kite\"}", (size_t)-1);
+	cr_assert(r.status == 503 || r.status == 429, "%ld %s", r.status,
+	    r.body);
+	ra = itest_header(&r, "Retry-After");
+	cr_assert_not_null(ra, "%s", r.headers);
+	cr_assert(atoi(ra) >= 1 && atoi(ra) <= 60, "%s", ra);
+	free(ra);
+	itest_res_fini(&r);
+}
+
+Test(selection, stats_count_what_was_generated, .timeout = 120)
+{
+	struct itest_res r;
+	char since[40], path[96];
+	json_t *row;
+	size_t i;
+	long st;
+	int found = 0;
+
+	sql("UPDATE provider_configs SET enabled = true, rate_per_min = 0");
+	sleep(1);
+	time_iso_from_ms(time_wall_ms(), since, sizeof(since));
+	sleep(1);
+	for (i = 0; i < 3; i++)
+		generate("{\"prompt\":\"a clock tower\",\"provider\":"
+		    "\"comfyui\",\"width\":256,\"height\":256}", &st);
+	snprintf(path, sizeof(path), "/unified/stats?since=%s", since);
+	itest_get(&r, path);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_array_foreach(json_object_get(r.json, "providers"), i, row) {
+		if (strcmp(json_string_value(json_object_get(row, "provider")),
+		    "comfyui") != 0)
+			continue;
+		found = 1;
+		cr_assert_eq(json_integer_value(json_object_get(row,
+		    "requests")), 3, "%s", r.body);
+		cr_assert_eq(json_integer_value(json_object_get(row,
+		    "images")), 3);
+		cr_assert_eq(json_real_value(json_object_get(row,
+		    "success_rate")), 1.0);
+	}
+	cr_assert(found, "%s", r.body);
+	itest_res_fini(&r);
+}
