@@ -11,6 +11,7 @@ const struct route app_routes[] = {
 	{ "GET",	"^/health$",				handle_health },
 	{ "POST",	"^/unified/generate$",			handle_generate },
 	{ "POST",	"^/unified/generate/quick$",		handle_generate_quick },
+	{ "POST",	"^/unified/generate/batch$",		handle_generate_batch },
 	{ "GET",	"^/unified/providers$",			handle_providers },
 	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt },
 	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },

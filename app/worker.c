@@ -32,6 +32,7 @@ worker_init(struct worker *w, const struct config *cfg, int logfd,
 	log_init(&w->log, logfd, cfg, "worker");
 	db_init(&w->db, cfg, &w->log);
 	http_client_init(&w->http);
+	http_multi_init(&w->multi);
 	ollama_init(&w->ollama, cfg, &w->http);
 	if (prompt_lexicon_load(&w->lexicon) != ERR_OK) {
 		snprintf(why, whylen, "cannot load the prompt word lists");
@@ -46,6 +47,7 @@ worker_fini(struct worker *w)
 	router_fini(&w->router);
 	db_close(&w->db);
 	http_client_fini(&w->http);
+	http_multi_fini(&w->multi);
 	prompt_lexicon_free(w->lexicon);
 	w->lexicon = NULL;
 }

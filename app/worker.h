@@ -43,7 +43,8 @@ struct worker {
 	int64_t			 started_wall_ms;	/* service start */
 	unsigned long		 served;
 	struct worker_health	 health;	/* cached /health DB check */
-	struct http_client	 http;		/* outbound calls */
+	struct http_client	 http;		/* outbound calls, one at a time */
+	struct http_multi	 multi;		/* generations, many at a time */
 	struct ollama		 ollama;
 	struct prompt_lexicon	*lexicon;	/* word lists */
 	struct circuit_shm	*circuits;	/* shared, from the master */

@@ -19,6 +19,9 @@ enum err	handle_prompt_health(struct request *req, struct response *res);
 enum err	handle_generate(struct request *req, struct response *res);
 /* POST /unified/generate/quick: {"prompt", "provider"?} with defaults. */
 enum err	handle_generate_quick(struct request *req, struct response *res);
+/* POST /unified/generate/batch: up to BATCH_MAX generations at once;
+ * 200 with each item's own result or error. */
+enum err	handle_generate_batch(struct request *req, struct response *res);
 /* GET /unified/providers: configuration, reachability, circuit, limits. */
 enum err	handle_providers(struct request *req, struct response *res);
 /* GET /unified/jobs: history with filters and keyset pages. */

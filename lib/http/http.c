@@ -1,6 +1,7 @@
 /*
  * lib/http/http.c - libcurl easy wrapper with caps and error mapping.
- * Not here: provider semantics, concurrency (each worker is one process).
+ * Not here: provider semantics; threads (each worker is one process and
+ * runs concurrent transfers on one curl multi handle).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -15,12 +17,8 @@
 
 #define HTTP_DEFAULT_MAX	(8u * 1024 * 1024)
 
-struct sink {
-	struct http_response	*res;
-	size_t			 cap;
-	size_t			 alloc;
-	bool			 over;
-};
+_Static_assert(sizeof(((struct http_xfer *)0)->errbuf) >= CURL_ERROR_SIZE,
+    "curl's error buffer");
 
 void
 http_client_init(struct http_client *c)
@@ -72,7 +70,7 @@ http_retry_after_parse(const char *v, long now_s)
 static size_t
 on_body(char *data, size_t size, size_t n, void *arg)
 {
-	struct sink *s = arg;
+	struct http_sink *s = arg;
 	size_t len = size * n, want;
 	char *p;
 
@@ -113,7 +111,7 @@ on_header(char *data, size_t size, size_t n, void *arg)
 
 /* The one translation of CURLcode into enum err. */
 static enum err
-curl_err(CURLcode rc, const struct sink *s, bool is_image)
+curl_err(CURLcode rc, const struct http_sink *s)
 {
 	switch (rc) {
 	case CURLE_OK:
@@ -123,7 +121,7 @@ curl_err(CURLcode rc, const struct sink *s, bool is_image)
 	case CURLE_WRITE_ERROR:
 		if (!s->over)
 			return ERR_NOMEM;
-		return is_image ? ERR_IMAGE_TOO_LARGE : ERR_BAD_RESPONSE;
+		return s->is_image ? ERR_IMAGE_TOO_LARGE : ERR_BAD_RESPONSE;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
@@ -143,7 +141,7 @@ curl_err(CURLcode rc, const struct sink *s, bool is_image)
 }
 
 static void
-set_options(CURL *e, const struct http_request *req, struct sink *s,
+set_options(CURL *e, const struct http_request *req, struct http_sink *s,
     struct curl_slist *hl, char *errbuf)
 {
 	curl_easy_reset(e);
@@ -175,49 +173,75 @@ set_options(CURL *e, const struct http_request *req, struct sink *s,
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
 }
 
-enum err
-http_do(struct http_client *c, const struct http_request *req,
-    struct http_response *res, char *why, size_t whylen)
+/* Checks req and sets e up for it; res is reset. Headers go to *hl
+ * (caller frees after the transfer). */
+static enum err
+prepare(CURL *e, const struct http_request *req, struct http_sink *s,
+    struct http_response *res, struct curl_slist **hl, char *errbuf,
+    char *why, size_t whylen)
 {
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hl = NULL;
-	struct sink s;
-	const char *ct = NULL;
 	size_t i;
-	CURLcode rc;
-	enum err e;
 
 	memset(res, 0, sizeof(*res));
 	res->retry_after_s = -1;
+	*hl = NULL;
+	errbuf[0] = '\0';
 	if (strncmp(req->url, "http://", 7) && strncmp(req->url, "https://", 8)) {
 		snprintf(why, whylen, "only http and https URLs are fetched");
 		return ERR_INVALID_FIELD;
 	}
-	if (c->easy == NULL && (c->easy = curl_easy_init()) == NULL)
-		return ERR_NOMEM;
-	memset(&s, 0, sizeof(s));
-	s.res = res;
-	s.cap = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX;
+	memset(s, 0, sizeof(*s));
+	s->res = res;
+	s->cap = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX;
+	s->is_image = req->is_image;
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
-		hl = curl_slist_append(hl, req->headers[i]);
-	set_options(c->easy, req, &s, hl, errbuf);
-	rc = curl_easy_perform(c->easy);
-	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &res->status);
-	curl_easy_getinfo(c->easy, CURLINFO_CONTENT_TYPE, &ct);
+		*hl = curl_slist_append(*hl, req->headers[i]);
+	set_options(e, req, s, *hl, errbuf);
+	return ERR_OK;
+}
+
+/* Reads the outcome of a finished transfer into res; the error, if any. */
+static enum err
+conclude(CURL *e, CURLcode rc, const struct http_sink *s,
+    struct http_response *res, const char *errbuf, char *why, size_t whylen)
+{
+	const char *ct = NULL;
+	double t = 0;
+	enum err err;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct);
 	snprintf(res->content_type, sizeof(res->content_type), "%s",
 	    ct ? ct : "");
-	{
-		double t = 0;
-
-		curl_easy_getinfo(c->easy, CURLINFO_TOTAL_TIME, &t);
-		res->total_ms = t * 1000.0;
-	}
-	curl_slist_free_all(hl);
-	if ((e = curl_err(rc, &s, req->is_image)) != ERR_OK)
-		snprintf(why, whylen, "%s", s.over ? "response over the "
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &t);
+	res->total_ms = t * 1000.0;
+	if ((err = curl_err(rc, s)) != ERR_OK)
+		snprintf(why, whylen, "%s", s->over ? "response over the "
 		    "size cap" : errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	if (res->body == NULL && (res->body = strdup("")) == NULL)
 		return ERR_NOMEM;
+	return err;
+}
+
+enum err
+http_do(struct http_client *c, const struct http_request *req,
+    struct http_response *res, char *why, size_t whylen)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hl = NULL;
+	struct http_sink s;
+	CURLcode rc;
+	enum err e;
+
+	if (c->easy == NULL && (c->easy = curl_easy_init()) == NULL) {
+		memset(res, 0, sizeof(*res));
+		return ERR_NOMEM;
+	}
+	if ((e = prepare(c->easy, req, &s, res, &hl, errbuf, why, whylen)))
+		return e;
+	rc = curl_easy_perform(c->easy);
+	e = conclude(c->easy, rc, &s, res, errbuf, why, whylen);
+	curl_slist_free_all(hl);
 	return e;
 }
 
@@ -237,4 +261,113 @@ http_json(struct http_client *c, const struct http_request *req,
 		return ERR_BAD_RESPONSE;
 	}
 	return ERR_OK;
+}
+
+void
+http_multi_init(struct http_multi *m)
+{
+	m->multi = NULL;
+	m->running = 0;
+}
+
+void
+http_multi_fini(struct http_multi *m)
+{
+	curl_multi_cleanup(m->multi);
+	m->multi = NULL;
+}
+
+enum err
+http_xfer_start(struct http_multi *m, struct http_xfer *x,
+    const struct http_request *req)
+{
+	struct curl_slist *hl = NULL;
+	enum err e;
+
+	x->done = false;
+	x->easy = x->headers = NULL;
+	x->why[0] = '\0';
+	if ((m->multi == NULL && (m->multi = curl_multi_init()) == NULL) ||
+	    (x->easy = curl_easy_init()) == NULL) {
+		memset(&x->res, 0, sizeof(x->res));
+		e = ERR_NOMEM;
+		goto out;
+	}
+	e = prepare(x->easy, req, &x->sink, &x->res, &hl, x->errbuf, x->why,
+	    sizeof(x->why));
+	x->headers = hl;
+	if (e != ERR_OK)
+		goto out;
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(m->multi, x->easy) != CURLM_OK) {
+		e = ERR_NOMEM;
+		goto out;
+	}
+	m->running++;
+	return ERR_OK;
+out:
+	x->done = true;
+	x->err = e;
+	if (x->why[0] == '\0')
+		snprintf(x->why, sizeof(x->why), "%s", err_code(e));
+	return e;
+}
+
+/* Marks the transfers curl says are finished; how many. */
+static int
+collect(struct http_multi *m)
+{
+	struct http_xfer *x;
+	CURLMsg *msg;
+	int left, n = 0;
+
+	while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		curl_multi_remove_handle(m->multi, x->easy);
+		m->running--;
+		x->err = conclude(x->easy, msg->data.result, &x->sink, &x->res,
+		    x->errbuf, x->why, sizeof(x->why));
+		x->done = true;
+		n++;
+	}
+	return n;
+}
+
+enum err
+http_multi_run(struct http_multi *m, long wait_ms)
+{
+	int still;
+
+	if (m->multi == NULL || m->running == 0) {
+		if (wait_ms > 0)
+			usleep((useconds_t)wait_ms * 1000);
+		return ERR_OK;
+	}
+	if (curl_multi_perform(m->multi, &still) != CURLM_OK)
+		return ERR_INTERNAL;
+	if (collect(m) > 0)
+		return ERR_OK;
+	if (wait_ms > 0 && m->running > 0 &&
+	    curl_multi_poll(m->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
+		return ERR_INTERNAL;
+	if (curl_multi_perform(m->multi, &still) != CURLM_OK)
+		return ERR_INTERNAL;
+	collect(m);
+	return ERR_OK;
+}
+
+void
+http_xfer_fini(struct http_multi *m, struct http_xfer *x)
+{
+	if (x->easy != NULL && !x->done && m->multi != NULL) {
+		curl_multi_remove_handle(m->multi, x->easy);
+		m->running--;
+	}
+	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	x->easy = x->headers = NULL;
+	http_response_fini(&x->res);
+	x->done = true;
 }

@@ -6,6 +6,9 @@
  * are errors, mapped from CURLcode in one place.
  * Not here: retries and provider error bodies (callers); logging headers
  * (never: they carry API keys).
+ * Two ways to run: http_do() blocks on the worker's easy handle;
+ * http_xfer_start() + http_multi_run() run many transfers at once over one
+ * curl multi handle (batches, and every generation: one driver).
  */
 #ifndef HTTP_HTTP_H
 #define HTTP_HTTP_H
@@ -45,6 +48,36 @@ struct http_response {
 	double		 total_ms;
 };
 
+/* Where a body goes while it arrives (capped). */
+struct http_sink {
+	struct http_response	*res;
+	size_t			 cap;
+	size_t			 alloc;
+	bool			 over;
+	bool			 is_image;
+};
+
+/* Concurrent transfers; one per worker so that connections are reused. */
+struct http_multi {
+	void	*multi;		/* CURLM *, created lazily */
+	int	 running;	/* transfers started and not yet done */
+};
+
+/* One transfer of a multi; the caller owns it and must not move it
+ * between http_xfer_start() and http_xfer_fini(). */
+struct http_xfer {
+	struct http_response	 res;	/* once done */
+	enum err		 err;	/* once done: as http_do() */
+	char			 why[256];
+	bool			 done;
+	void			*user;	/* the caller's */
+	/* http.c's: */
+	void			*easy;
+	void			*headers;
+	struct http_sink	 sink;
+	char			 errbuf[256];
+};
+
 void		http_client_init(struct http_client *c);
 void		http_client_fini(struct http_client *c);
 /*
@@ -61,6 +94,19 @@ enum err	http_json(struct http_client *c, const struct http_request *req,
 		    struct http_response *res, json_t **out, char *why,
 		    size_t whylen);
 void		http_response_fini(struct http_response *res);
+
+void		http_multi_init(struct http_multi *m);
+void		http_multi_fini(struct http_multi *m);
+/* Starts req (its strings are copied by curl or must outlive the
+ * transfer: url and body are borrowed until done). On failure x is done
+ * already, with err and why. */
+enum err	http_xfer_start(struct http_multi *m, struct http_xfer *x,
+		    const struct http_request *req);
+/* Moves every transfer on, waiting up to wait_ms for activity; each one
+ * that ended has done set. ERR_NOMEM / ERR_INTERNAL on a multi failure. */
+enum err	http_multi_run(struct http_multi *m, long wait_ms);
+/* Detaches x (done or not) and frees what it holds, res included. */
+void		http_xfer_fini(struct http_multi *m, struct http_xfer *x);
 /* 408, 429 and 5xx: worth another try. */
 bool		http_status_transient(long status);
 /* Retry-After value (delta seconds or HTTP date) in seconds, or -1. */

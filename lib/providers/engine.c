@@ -62,6 +62,19 @@ static const struct {
 	{ ERR_STORAGE,			AFTER_STOP,  false },
 };
 
+/* Where a generation is; each phase's step is in the table below. */
+enum phase {
+	PH_PICK,	/* admit the next candidate, or finish */
+	PH_TRY,		/* start a try on the candidate */
+	PH_SEND,	/* the provider's next request, at wake_ms */
+	PH_CALL,	/* that request in flight */
+	PH_FETCH,	/* the next image: store its bytes or start its download */
+	PH_GET,		/* a download in flight */
+	PH_WAIT,	/* back-off until wake_ms, then try again */
+	PH_DONE
+};
+
+/* One generation in flight. */
 struct run_state {
 	struct engine_env	*env;
 	const struct genreq	*g;
@@ -70,8 +83,27 @@ struct run_state {
 	int64_t			 deadline_ms;	/* monotonic */
 	int64_t			 t0_ms;
 	bool			 db_ok;
-	struct db_provider_config pcs[PLAN_MAX];
+	bool			 recorded;	/* a job record exists */
+	const struct db_provider_config *pcs;	/* shared by a run */
 	size_t			 npcs;
+	struct plan		 pl;
+	enum phase		 phase;
+	size_t			 cand;		/* index into pl.v */
+	int			 try, tries;
+	char			*prompt;	/* for this candidate (owned) */
+	struct gen_params	 params;
+	struct prov_ctx		 ctx;
+	struct gen_output	 o;		/* of this try */
+	struct prov_job		 job;
+	bool			 job_live;
+	int64_t			 try_t0, wake_ms;	/* monotonic */
+	struct http_xfer	 x;
+	size_t			 fetch_i;	/* images stored so far */
+	struct store_result	 stored[PROV_MAX_IMAGES];
+	char			 ids[PROV_MAX_IMAGES][UUID_STRLEN + 1];
+	long			 ra;		/* last Retry-After, -1 */
+	int64_t			 earliest;	/* wall ms a candidate is back */
+	enum err		 e;		/* the last candidate's error */
 };
 
 static enum after
@@ -152,32 +184,6 @@ image_add(struct run_state *s, const char *prov, const struct gen_image *img,
 	    "sha256", r->sha256));
 }
 
-/* Fetches and stores every image; on failure removes what was stored. */
-static enum err
-store_all(struct run_state *s, const struct plan_entry *pe,
-    const struct prov_ctx *ctx, struct gen_output *o)
-{
-	struct fetch_ctx f = { s->env->http, s->env->cfg, ctx->base_url,
-	    pe->prov->name, s->g->project_id };
-	struct store_result r[PROV_MAX_IMAGES];
-	char ids[PROV_MAX_IMAGES][37];
-	size_t i, k;
-	enum err e = ERR_OK;
-
-	for (i = 0; i < o->nimages && e == ERR_OK; i++)
-		e = fetch_store(&f, &o->images[i], ids[i], &r[i], o->error,
-		    sizeof(o->error));
-	if (e != ERR_OK) {
-		for (k = 0; k + 1 < i; k++)
-			unlink(r[k].abs_path);
-		return e;
-	}
-	json_array_clear(json_object_get(s->out->record, "images"));
-	for (i = 0; i < o->nimages; i++)
-		image_add(s, pe->prov->name, &o->images[i], ids[i], &r[i]);
-	return ERR_OK;
-}
-
 /* The prompt a provider gets: shortened to its own limit if needed. */
 static char *
 prompt_for(struct run_state *s, const struct plan_entry *pe)
@@ -226,62 +232,6 @@ circuit_note(struct run_state *s, const char *name, enum err e)
 	    s->env->cfg->circuit_cooldown_s * 1000, time_wall_ms());
 }
 
-/* Tries one provider (with retries); ERR_OK when its images are stored. */
-static enum err
-attempt_provider(struct run_state *s, const struct plan_entry *pe,
-    long *retry_after_s)
-{
-	struct gen_params params = s->g->params;
-	struct prov_ctx ctx;
-	struct gen_output o;
-	int try, tries = 1 + (pe->pc ? pe->pc->max_retries : 2);
-	int64_t t0;
-	long wait;
-	enum err e = ERR_NO_PROVIDER;
-	bool unwell;
-	char *prompt = prompt_for(s, pe);
-
-	if (prompt == NULL)
-		return ERR_NOMEM;
-	pe->prov->ctx_init(s->env->cfg, &ctx);
-	if (pe->pc && pe->pc->timeout_ms > 0)
-		ctx.timeout_ms = pe->pc->timeout_ms;
-	params.prompt = prompt;
-	for (try = 0; try < tries; try++) {
-		gen_output_init(&o);
-		t0 = time_mono_ms();
-		e = prov_run(pe->prov, &ctx, &params, &o, s->env->http,
-		    s->deadline_ms);
-		if (e == ERR_OK && o.nimages == 0)
-			e = ERR_NO_IMAGE;
-		if (e == ERR_OK)
-			e = store_all(s, pe, &ctx, &o);
-		attempt_add(s, pe->prov->name, try, e, (double)(time_mono_ms() -
-		    t0), &o);
-		if (e == ERR_OK) {
-			json_object_set_new(s->out->record, "provider_model",
-			    json_string(o.model ? o.model : ctx.default_model));
-			json_object_update(json_object_get(s->out->record,
-			    "prompt_meta"), json_pack("{s:O}", "provider_meta",
-			    o.meta));
-		}
-		*retry_after_s = o.retry_after_s;
-		gen_output_fini(&o);
-		circuit_note(s, pe->prov->name, e);
-		if (e == ERR_OK || after_of(e, &unwell) != AFTER_RETRY ||
-		    try + 1 == tries)
-			break;
-		wait = backoff_ms(s, try, *retry_after_s);
-		if (time_mono_ms() + wait >= s->deadline_ms) {
-			e = ERR_TIMEOUT;
-			break;
-		}
-		usleep((useconds_t)wait * 1000);
-	}
-	free(prompt);
-	return e;
-}
-
 /* Takes the circuit trial / rate budget at attempt time; false = skip. */
 static bool
 admit(struct run_state *s, const struct plan_entry *pe, int64_t *retry_at)
@@ -306,41 +256,6 @@ plan_for(struct run_state *s, struct plan *pl, char *why, size_t whylen,
 	    time_wall_ms(), false };
 
 	*e = plan_build(&in, pl, why, whylen);
-}
-
-/* Tries the candidates in order; the final error is set on s->out. */
-static void
-run_candidates(struct run_state *s, const struct plan *pl)
-{
-	int64_t retry_at, earliest = pl->earliest_retry_ms;
-	long ra = -1;
-	size_t i;
-	bool unwell;
-	enum err e = ERR_NO_PROVIDER;
-
-	for (i = 0; i < pl->nkept; i++) {
-		if (time_mono_ms() >= s->deadline_ms) {
-			e = ERR_TIMEOUT;
-			break;
-		}
-		if (!admit(s, &pl->v[i], &retry_at)) {
-			attempt_add(s, pl->v[i].prov->name, 0, ERR_RATE_LIMITED,
-			    0, NULL);
-			earliest = earliest && earliest < retry_at ? earliest :
-			    retry_at;
-			continue;
-		}
-		e = attempt_provider(s, &pl->v[i], &ra);
-		if (e == ERR_OK || after_of(e, &unwell) == AFTER_STOP)
-			break;
-	}
-	s->out->err = e;
-	if (e != ERR_OK && earliest > 0 && (e == ERR_NO_PROVIDER ||
-	    e == ERR_RATE_LIMITED))
-		s->out->retry_after_s = MAX(1, (earliest - time_wall_ms() +
-		    999) / 1000);
-	else if (e == ERR_RATE_LIMITED && ra > 0)
-		s->out->retry_after_s = ra;
 }
 
 static void
@@ -402,38 +317,410 @@ message_failed(struct run_state *s)
 	    err_code(s->out->err));
 }
 
+/* ---- the driver: every generation is a state machine; one loop moves
+ * all of a run's machines over one curl multi handle. ---- */
+
+static const struct plan_entry *
+current(const struct run_state *s)
+{
+	return &s->pl.v[s->cand];
+}
+
+/* The end of a generation: its error and Retry-After. */
+static void
+finish(struct run_state *s, enum err e)
+{
+	bool quota = e == ERR_NO_PROVIDER || e == ERR_RATE_LIMITED;
+
+	s->out->err = e;
+	if (e != ERR_OK && s->earliest > 0 && quota)
+		s->out->retry_after_s = MAX(1, (s->earliest - time_wall_ms() +
+		    999) / 1000);
+	else if (e == ERR_RATE_LIMITED && s->ra > 0)
+		s->out->retry_after_s = s->ra;
+	s->phase = PH_DONE;
+}
+
+/* The end of a candidate: stop, or move to the next one. */
+static void
+candidate_end(struct run_state *s, enum err e)
+{
+	bool unwell;
+
+	free(s->prompt);
+	s->prompt = NULL;
+	s->e = e;
+	if (e == ERR_OK || after_of(e, &unwell) == AFTER_STOP) {
+		finish(s, e);
+		return;
+	}
+	s->cand++;
+	s->phase = PH_PICK;
+}
+
+/* The end of a try: record it, then retry after a back-off or move on. */
+static void
+try_end(struct run_state *s, enum err e)
+{
+	const struct plan_entry *pe = current(s);
+	int64_t now = time_mono_ms();
+	bool unwell;
+	long wait;
+
+	if (s->job_live)
+		prov_job_fini(&s->job);
+	s->job_live = false;
+	attempt_add(s, pe->prov->name, s->try, e, (double)(now - s->try_t0),
+	    &s->o);
+	if (e == ERR_OK) {
+		json_object_set_new(s->out->record, "provider_model",
+		    json_string(s->o.model ? s->o.model : s->ctx.default_model));
+		json_object_update(json_object_get(s->out->record,
+		    "prompt_meta"), json_pack("{s:O}", "provider_meta",
+		    s->o.meta));
+	}
+	s->ra = s->o.retry_after_s;
+	gen_output_fini(&s->o);
+	circuit_note(s, pe->prov->name, e);
+	if (e == ERR_OK || after_of(e, &unwell) != AFTER_RETRY ||
+	    s->try + 1 == s->tries) {
+		candidate_end(s, e);
+		return;
+	}
+	wait = backoff_ms(s, s->try, s->ra);
+	if (now + wait >= s->deadline_ms) {
+		candidate_end(s, ERR_TIMEOUT);
+		return;
+	}
+	s->try++;
+	s->wake_ms = now + wait;
+	s->phase = PH_WAIT;
+}
+
+/* What the provider's state machine asked for next. */
+static void
+follow(struct run_state *s, enum prov_next n)
+{
+	int64_t at = time_mono_ms() + s->job.req.delay_ms;
+
+	if (n == PROV_NEXT_FAIL) {
+		try_end(s, s->job.err != ERR_OK ? s->job.err :
+		    ERR_BAD_RESPONSE);
+	} else if (n == PROV_NEXT_DONE) {
+		s->fetch_i = 0;
+		s->phase = PH_FETCH;
+		if (s->o.nimages == 0)
+			try_end(s, ERR_NO_IMAGE);
+	} else if (at >= s->deadline_ms) {
+		snprintf(s->o.error, sizeof(s->o.error), "%s: the request "
+		    "deadline passed", current(s)->prov->label);
+		try_end(s, ERR_TIMEOUT);
+	} else {
+		s->wake_ms = at;
+		s->phase = PH_SEND;
+	}
+}
+
+static void
+pick(struct run_state *s)
+{
+	const struct plan_entry *pe;
+	int64_t retry_at;
+
+	if (s->cand >= s->pl.nkept) {
+		finish(s, s->e);
+		return;
+	}
+	if (time_mono_ms() >= s->deadline_ms) {
+		finish(s, ERR_TIMEOUT);
+		return;
+	}
+	pe = current(s);
+	if (!admit(s, pe, &retry_at)) {
+		attempt_add(s, pe->prov->name, 0, ERR_RATE_LIMITED, 0, NULL);
+		s->earliest = s->earliest && s->earliest < retry_at ?
+		    s->earliest : retry_at;
+		s->cand++;
+		return;
+	}
+	if ((s->prompt = prompt_for(s, pe)) == NULL) {
+		finish(s, ERR_NOMEM);
+		return;
+	}
+	s->params = s->g->params;
+	s->params.prompt = s->prompt;
+	pe->prov->ctx_init(s->env->cfg, &s->ctx);
+	if (pe->pc && pe->pc->timeout_ms > 0)
+		s->ctx.timeout_ms = pe->pc->timeout_ms;
+	s->tries = 1 + (pe->pc ? pe->pc->max_retries : 2);
+	s->try = 0;
+	s->phase = PH_TRY;
+}
+
+static void
+try_begin(struct run_state *s)
+{
+	const struct plan_entry *pe = current(s);
+
+	gen_output_init(&s->o);
+	s->try_t0 = time_mono_ms();
+	prov_job_init(&s->job, pe->prov, &s->ctx, &s->params, &s->o);
+	s->job_live = true;
+	follow(s, pe->prov->begin(&s->job));
+}
+
+static void
+call_send(struct run_state *s)
+{
+	struct http_request hr;
+
+	prov_http_request(&s->job, s->deadline_ms, &hr);
+	(void)http_xfer_start(s->env->multi, &s->x, &hr);
+	s->phase = PH_CALL;		/* a failed start is done already */
+}
+
+static void
+call_reply(struct run_state *s)
+{
+	struct prov_reply reply;
+	enum prov_next n;
+	enum err e = s->x.err;
+
+	if (e != ERR_OK) {
+		snprintf(s->o.error, sizeof(s->o.error), "%s: %s",
+		    current(s)->prov->label, s->x.why);
+		http_xfer_fini(s->env->multi, &s->x);
+		try_end(s, e);
+		return;
+	}
+	reply = (struct prov_reply){ s->x.res.status, s->x.res.body,
+	    s->x.res.len, s->x.res.retry_after_s };
+	n = current(s)->prov->step(&s->job, &reply);
+	http_xfer_fini(s->env->multi, &s->x);
+	follow(s, n);
+}
+
+static void
+fetch_of(const struct run_state *s, struct fetch_ctx *f)
+{
+	*f = (struct fetch_ctx){ s->env->cfg, s->ctx.base_url,
+	    current(s)->prov->name, s->g->project_id, MIN(s->ctx.timeout_ms,
+	    MAX(1, s->deadline_ms - time_mono_ms())) };
+}
+
+/* A try whose images could not all be stored: remove the ones that were. */
+static void
+fetch_fail(struct run_state *s, enum err e)
+{
+	size_t i;
+
+	for (i = 0; i < s->fetch_i; i++)
+		unlink(s->stored[i].abs_path);
+	try_end(s, e);
+}
+
+static void
+fetch_next(struct run_state *s)
+{
+	const struct gen_image *img = &s->o.images[s->fetch_i];
+	struct http_request hr;
+	struct fetch_ctx f;
+	size_t i;
+	enum err e;
+
+	if (s->fetch_i == s->o.nimages) {
+		json_array_clear(json_object_get(s->out->record, "images"));
+		for (i = 0; i < s->o.nimages; i++)
+			image_add(s, current(s)->prov->name, &s->o.images[i],
+			    s->ids[i], &s->stored[i]);
+		try_end(s, ERR_OK);
+		return;
+	}
+	fetch_of(s, &f);
+	if (img->data != NULL)
+		e = fetch_keep(&f, img->data, img->len, s->ids[s->fetch_i],
+		    &s->stored[s->fetch_i], s->o.error, sizeof(s->o.error));
+	else if ((e = fetch_request(&f, img->url, &hr, s->o.error,
+	    sizeof(s->o.error))) == ERR_OK) {
+		(void)http_xfer_start(s->env->multi, &s->x, &hr);
+		s->phase = PH_GET;
+		return;
+	}
+	if (e != ERR_OK)
+		fetch_fail(s, e);
+	else
+		s->fetch_i++;
+}
+
+static void
+fetch_reply(struct run_state *s)
+{
+	struct fetch_ctx f;
+	enum err e = s->x.err;
+
+	if (e != ERR_OK)
+		snprintf(s->o.error, sizeof(s->o.error), "%s", s->x.why);
+	else if ((e = fetch_answer(&s->x.res, s->o.error,
+	    sizeof(s->o.error))) == ERR_OK) {
+		fetch_of(s, &f);
+		e = fetch_keep(&f, (const unsigned char *)s->x.res.body,
+		    s->x.res.len, s->ids[s->fetch_i], &s->stored[s->fetch_i],
+		    s->o.error, sizeof(s->o.error));
+	}
+	http_xfer_fini(s->env->multi, &s->x);
+	if (e != ERR_OK) {
+		fetch_fail(s, e);
+		return;
+	}
+	s->fetch_i++;
+	s->phase = PH_FETCH;
+}
+
+static void
+try_again(struct run_state *s)
+{
+	s->phase = PH_TRY;
+}
+
+static bool
+woken(const struct run_state *s)
+{
+	return time_mono_ms() >= s->wake_ms;
+}
+
+static bool
+transferred(const struct run_state *s)
+{
+	return s->x.done;
+}
+
+/* Each phase: when it can run (NULL: at once) and what it does. */
+static const struct {
+	bool	(*ready)(const struct run_state *);
+	void	(*run)(struct run_state *);
+} phases[] = {
+	[PH_PICK]  = { NULL,		pick },
+	[PH_TRY]   = { NULL,		try_begin },
+	[PH_SEND]  = { woken,		call_send },
+	[PH_CALL]  = { transferred,	call_reply },
+	[PH_FETCH] = { NULL,		fetch_next },
+	[PH_GET]   = { transferred,	fetch_reply },
+	[PH_WAIT]  = { woken,		try_again },
+};
+
+/* Moves s on as far as it goes without waiting. */
+static void
+advance(struct run_state *s)
+{
+	while (s->phase != PH_DONE && (phases[s->phase].ready == NULL ||
+	    phases[s->phase].ready(s)))
+		phases[s->phase].run(s);
+}
+
+/* Plans s and writes its record; request errors end it without one. */
+static void
+item_open(struct run_state *s)
+{
+	enum err e;
+
+	s->out->retry_after_s = -1;
+	s->t0_ms = time_mono_ms();
+	s->deadline_ms = s->t0_ms + s->env->cfg->generate_timeout_s * 1000;
+	s->db_ok = true;
+	s->ra = -1;
+	s->e = ERR_NO_PROVIDER;
+	s->x.done = true;
+	plan_for(s, &s->pl, s->out->message, sizeof(s->out->message), &e);
+	if (e != ERR_OK) {
+		s->out->err = e;	/* a request error: no job */
+		s->phase = PH_DONE;
+		return;
+	}
+	record_new(s);
+	record_save(s);			/* the row exists before any call */
+	s->recorded = true;
+	s->earliest = s->pl.earliest_retry_ms;
+	s->phase = PH_PICK;
+	if (s->pl.nkept == 0) {
+		message_none(s, &s->pl);
+		finish(s, ERR_NO_PROVIDER);
+	}
+}
+
+static void
+item_close(struct run_state *s)
+{
+	if (!s->recorded)
+		return;
+	if (s->out->err != ERR_OK && s->out->message[0] == '\0')
+		message_failed(s);
+	record_finish(s);
+}
+
+/* How long the loop may sleep: until the earliest timed wake-up. */
+static long
+idle_ms(const struct run_state *v, size_t n, size_t *busy)
+{
+	int64_t now = time_mono_ms(), wake = now + 1000;
+	size_t i;
+
+	*busy = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].phase == PH_DONE)
+			continue;
+		(*busy)++;
+		if (phases[v[i].phase].ready == woken && v[i].wake_ms < wake)
+			wake = v[i].wake_ms;
+	}
+	return (long)MAX(0, wake - now);
+}
+
+enum err
+engine_run_many(struct engine_env *env, struct engine_item *items, size_t n)
+{
+	struct db_provider_config pcs[PLAN_MAX];
+	struct run_state *v;
+	size_t i, npcs = 0, busy;
+
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+		return ERR_NOMEM;
+	if (db_provider_configs_load(env->db, pcs, PLAN_MAX, &npcs))
+		npcs = 0;		/* defaults; the saves notice */
+	for (i = 0; i < n; i++) {
+		memset(&items[i].out, 0, sizeof(items[i].out));
+		v[i] = (struct run_state){ .env = env, .g = items[i].g,
+		    .p = items[i].p, .out = &items[i].out, .pcs = pcs,
+		    .npcs = npcs };
+		item_open(&v[i]);
+	}
+	for (;;) {
+		for (i = 0; i < n; i++)
+			advance(&v[i]);
+		long wait = idle_ms(v, n, &busy);
+		if (busy == 0)
+			break;
+		if (http_multi_run(env->multi, wait) != ERR_OK)
+			log_error(env->log, "curl multi failed; retrying");
+	}
+	for (i = 0; i < n; i++)
+		item_close(&v[i]);
+	free(v);
+	return ERR_OK;
+}
+
 enum err
 engine_run(struct engine_env *env, const struct genreq *g,
     const struct engine_prompt *p, struct engine_out *out)
 {
-	struct run_state s;
-	struct plan pl;
+	struct engine_item it = { g, p, { 0 } };
 	enum err e;
 
-	memset(out, 0, sizeof(*out));
-	memset(&s, 0, sizeof(s));
-	out->retry_after_s = -1;
-	s = (struct run_state){ .env = env, .g = g, .p = p, .out = out,
-	    .t0_ms = time_mono_ms(), .db_ok = true };
-	s.deadline_ms = s.t0_ms + env->cfg->generate_timeout_s * 1000;
-	if (db_provider_configs_load(env->db, s.pcs, PLAN_MAX, &s.npcs))
-		s.npcs = 0;		/* defaults; the save below notices */
-	plan_for(&s, &pl, out->message, sizeof(out->message), &e);
-	if (e != ERR_OK)
-		return out->err = e;	/* a request error: no job */
-	record_new(&s);
-	record_save(&s);		/* the row exists before any call */
-	if (pl.nkept == 0) {
-		out->err = ERR_NO_PROVIDER;
-		message_none(&s, &pl);
-		if (pl.earliest_retry_ms > 0)
-			out->retry_after_s = MAX(1, (pl.earliest_retry_ms -
-			    time_wall_ms() + 999) / 1000);
-	} else
-		run_candidates(&s, &pl);
-	if (out->err != ERR_OK && out->message[0] == '\0')
-		message_failed(&s);
-	record_finish(&s);
+	if ((e = engine_run_many(env, &it, 1)) != ERR_OK) {
+		memset(out, 0, sizeof(*out));
+		out->retry_after_s = -1;
+		return out->err = e;
+	}
+	*out = it.out;
 	return out->err;
 }
 
@@ -441,6 +728,7 @@ json_t *
 engine_dry_run(struct engine_env *env, const struct genreq *g, char *why,
     size_t whylen)
 {
+	struct db_provider_config pcs[PLAN_MAX];
 	struct run_state s;
 	struct plan pl;
 	enum err e;
@@ -448,7 +736,8 @@ engine_dry_run(struct engine_env *env, const struct genreq *g, char *why,
 	memset(&s, 0, sizeof(s));
 	s.env = env;
 	s.g = g;
-	if (db_provider_configs_load(env->db, s.pcs, PLAN_MAX, &s.npcs))
+	s.pcs = pcs;
+	if (db_provider_configs_load(env->db, pcs, PLAN_MAX, &s.npcs))
 		s.npcs = 0;
 	plan_for(&s, &pl, why, whylen, &e);
 	return e == ERR_OK ? plan_render(&pl) : NULL;

@@ -25,6 +25,7 @@ struct prompt_lexicon;
 struct engine_env {
 	const struct config		*cfg;
 	struct http_client		*http;
+	struct http_multi		*multi;		/* generations */
 	struct db			*db;
 	struct circuit_shm		*circuits;
 	struct log			*log;
@@ -45,6 +46,21 @@ struct engine_out {
 	long		 retry_after_s;	/* -1 when none */
 };
 
+/* One generation of a run: the request and prompt (borrowed), the answer. */
+struct engine_item {
+	const struct genreq		*g;
+	const struct engine_prompt	*p;
+	struct engine_out		 out;
+};
+
+/*
+ * Runs the n generations of items at once: each is a state machine and
+ * one loop moves them all over env->multi (curl multi), so a batch takes
+ * about as long as its slowest item. Each item's out is filled as
+ * engine_run() fills one; ERR_NOMEM only when nothing could start.
+ */
+enum err	engine_run_many(struct engine_env *env, struct engine_item *items,
+		    size_t n);
 /*
  * Runs the generation g with prompt p. Always fills out->record (caller
  * json_decref()s); returns out->err. A database outage never fails the

@@ -61,54 +61,44 @@ fetch_url_allowed(const char *url, const char *base, const char *list)
 	return in_list(host, list);
 }
 
-static enum err
-download(const struct fetch_ctx *f, const char *url,
-    struct http_response *res, char *why, size_t whylen)
+enum err
+fetch_request(const struct fetch_ctx *f, const char *url,
+    struct http_request *req, char *why, size_t whylen)
 {
-	struct http_request req;
-	enum err e;
-
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.connect_ms = f->cfg->provider_connect_ms;
-	req.timeout_ms = f->cfg->provider_timeout_ms;
-	req.max_bytes = (size_t)f->cfg->image_max_bytes;
-	req.is_image = true;
-	req.max_redirects = 3;
-	if ((e = http_do(f->http, &req, res, why, whylen)) != ERR_OK)
-		return e;
-	if (res->status != 200) {
-		snprintf(why, whylen, "image download answered HTTP %ld",
-		    res->status);
-		return res->status >= 500 ? ERR_PROVIDER_UNAVAILABLE :
-		    ERR_BAD_RESPONSE;
+	if (url == NULL || !fetch_url_allowed(url, f->provider_base,
+	    f->cfg->provider_allowed_hosts)) {
+		snprintf(why, whylen, "image URL %.200s is not on an allowed "
+		    "host (PROVIDER_ALLOWED_HOSTS)", url ? url : "");
+		return ERR_BAD_RESPONSE;
 	}
+	memset(req, 0, sizeof(*req));
+	req->url = url;
+	req->connect_ms = f->cfg->provider_connect_ms;
+	req->timeout_ms = f->timeout_ms > 0 ? f->timeout_ms :
+	    f->cfg->provider_timeout_ms;
+	req->max_bytes = (size_t)f->cfg->image_max_bytes;
+	req->is_image = true;
+	req->max_redirects = 3;
 	return ERR_OK;
 }
 
 enum err
-fetch_store(const struct fetch_ctx *f, const struct gen_image *img,
+fetch_answer(const struct http_response *res, char *why, size_t whylen)
+{
+	if (res->status == 200)
+		return ERR_OK;
+	snprintf(why, whylen, "image download answered HTTP %ld", res->status);
+	return res->status >= 500 ? ERR_PROVIDER_UNAVAILABLE : ERR_BAD_RESPONSE;
+}
+
+enum err
+fetch_keep(const struct fetch_ctx *f, const unsigned char *data, size_t len,
     char image_id[37], struct store_result *res, char *why, size_t whylen)
 {
 	struct store_opts o = { f->cfg->storage_dir,
 	    (size_t)f->cfg->image_max_bytes, NULL };
-	struct http_response dl;
-	enum err e;
 
-	memset(&dl, 0, sizeof(dl));
 	uuid_make(image_id);
-	if (img->data != NULL)
-		return store_write_image(&o, f->project, f->provider, image_id,
-		    img->data, img->len, res, why, whylen);
-	if (img->url == NULL || !fetch_url_allowed(img->url, f->provider_base,
-	    f->cfg->provider_allowed_hosts)) {
-		snprintf(why, whylen, "image URL %.200s is not on an allowed "
-		    "host (PROVIDER_ALLOWED_HOSTS)", img->url ? img->url : "");
-		return ERR_BAD_RESPONSE;
-	}
-	if ((e = download(f, img->url, &dl, why, whylen)) == ERR_OK)
-		e = store_write_image(&o, f->project, f->provider, image_id,
-		    (const unsigned char *)dl.body, dl.len, res, why, whylen);
-	http_response_fini(&dl);
-	return e;
+	return store_write_image(&o, f->project, f->provider, image_id, data,
+	    len, res, why, whylen);
 }

@@ -10,26 +10,34 @@
 #include "lib/core/util.h"
 #include "lib/providers/run.h"
 
+void
+prov_http_request(const struct prov_job *job, int64_t deadline_ms,
+    struct http_request *hr)
+{
+	const struct prov_request *q = &job->req;
+	int64_t left = MAX(1, deadline_ms - time_mono_ms());
+
+	memset(hr, 0, sizeof(*hr));
+	hr->method = q->method;
+	hr->url = q->url;
+	hr->headers = (const char *const *)q->headers;
+	hr->body = q->body;
+	hr->body_len = q->body_len;
+	hr->connect_ms = MIN(3000, left);
+	hr->timeout_ms = MIN(job->ctx->timeout_ms, left);
+	hr->max_bytes = 64u * 1024 * 1024;
+}
+
 /* Sends job->req; fills reply (body owned by res). */
 static enum err
 send_one(struct prov_job *job, struct http_client *http, int64_t deadline,
     struct http_response *res, struct prov_reply *reply)
 {
-	struct prov_request *q = &job->req;
 	struct http_request hr;
-	int64_t left = deadline - time_mono_ms();
 	char why[256];
 	enum err e;
 
-	memset(&hr, 0, sizeof(hr));
-	hr.method = q->method;
-	hr.url = q->url;
-	hr.headers = (const char *const *)q->headers;
-	hr.body = q->body;
-	hr.body_len = q->body_len;
-	hr.connect_ms = MIN(3000, left);
-	hr.timeout_ms = MIN(job->ctx->timeout_ms, left);
-	hr.max_bytes = 64u * 1024 * 1024;
+	prov_http_request(job, deadline, &hr);
 	e = http_do(http, &hr, res, why, sizeof(why));
 	if (e != ERR_OK) {
 		snprintf(job->out->error, sizeof(job->out->error), "%s: %s",

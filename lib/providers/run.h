@@ -2,7 +2,7 @@
  * lib/providers/run.h - runs one provider job to its end, blocking:
  * sends each request the state machine asks for (after its delay) through
  * lib/http and feeds the reply back, within a deadline.
- * Not here: retries and fallback (engine.c).
+ * Not here: retries and fallback, and the concurrent driver (engine.c).
  */
 #ifndef PROVIDERS_RUN_H
 #define PROVIDERS_RUN_H
@@ -20,6 +20,10 @@
 enum err	prov_run(const struct provider *p, const struct prov_ctx *ctx,
 		    const struct gen_params *params, struct gen_output *out,
 		    struct http_client *http, int64_t deadline_ms);
+/* The HTTP request for job->req, bounded by the monotonic deadline_ms
+ * (strings borrowed from the job). */
+void		prov_http_request(const struct prov_job *job, int64_t deadline_ms,
+		    struct http_request *hr);
 /* The provider's health request; round trip in *ms. */
 enum err	prov_health(const struct provider *p, const struct prov_ctx *ctx,
 		    struct http_client *http, double *ms, char *why,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/wait.h>
 
@@ -212,6 +213,27 @@ itest_fault(const char *kind, const char *json)
 		sandbox_call(&r, kind, "POST", "/__sandbox/faults", json);
 	if (r.status != 200)
 		fprintf(stderr, "sandbox fault %s: HTTP %ld\n", kind, r.status);
+	itest_res_fini(&r);
+}
+
+void
+itest_faults_clear(void)
+{
+	static const char *const kinds[] = { "leonardo", "runware", "gemini",
+	    "comfyui", "ollama" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		itest_fault(kinds[i], "");
+	usleep(2100000);	/* circuits: the cooldown is 2 s in tests */
+}
+
+void
+itest_sandbox_forget(const char *kind)
+{
+	struct itest_res r;
+
+	sandbox_call(&r, kind, "DELETE", "/__sandbox/requests", NULL);
 	itest_res_fini(&r);
 }
 

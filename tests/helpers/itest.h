@@ -40,6 +40,11 @@ int		 itest_sandbox_port(const char *kind);
 void		 itest_fault(const char *kind, const char *json);
 /* The last requests a sandbox protocol got (new reference, an array). */
 json_t		*itest_sandbox_requests(const char *kind);
+/* Resets the faults of every protocol and waits out the circuits'
+ * cooldown (2 s in tests). */
+void		 itest_faults_clear(void);
+/* Empties that log. */
+void		 itest_sandbox_forget(const char *kind);
 /* Runs "sh app/stack.sh CMD test"; returns its exit status. */
 int		 itest_stack(const char *cmd);
 /* Path under the test stack's var directory (static buffer). */

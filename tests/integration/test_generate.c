@@ -16,20 +16,8 @@
 
 static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
-static const char *const kinds[] = { "leonardo", "runware", "gemini",
-    "comfyui", "ollama" };
 
-static void
-reset(void)
-{
-	size_t i;
-
-	for (i = 0; i < 5; i++)
-		itest_fault(kinds[i], "");
-	usleep(2100000);	/* circuits: cooldown is 2 s in tests */
-}
-
-TestSuite(generate, .init = reset, .fini = reset);
+TestSuite(generate, .init = itest_faults_clear, .fini = itest_faults_clear);
 
 static void
 generate(struct itest_res *r, const char *body)

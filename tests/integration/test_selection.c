@@ -46,9 +46,10 @@ setup(void)
 static void
 teardown(void)
 {
-	sql("BEGIN; DELETE FROM provider_configs; INSERT INTO "
-	    "provider_configs SELECT * FROM provider_configs_saved; "
-	    "DROP TABLE provider_configs_saved; COMMIT");
+	/* One statement per call (the extended protocol). */
+	sql("DELETE FROM provider_configs");
+	sql("INSERT INTO provider_configs SELECT * FROM provider_configs_saved");
+	sql("DROP TABLE provider_configs_saved");
 	db_close(&db);
 	cfg_fini(&cfg);
 }
