@@ -157,3 +157,32 @@ Test(selection, stats_count_what_was_generated, .timeout = 120)
 	cr_assert(found, "%s", r.body);
 	itest_res_fini(&r);
 }
+
+Test(selection, deadline_answers_504_and_the_job_says_so, .timeout = 90)
+{
+	struct itest_res r, j;
+	char path[96];
+	const char *id;
+
+	/* The provider's own time-out is longer than the request's deadline
+	 * (GENERATE_TIMEOUT_S, 15 s in tests): the deadline must cut it. */
+	sql("UPDATE provider_configs SET timeout_ms = 600000 WHERE provider = "
+	    "'runware_ai'");
+	itest_fault("runware", "{\"hang\":true}");
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a slow tide\",\"provider\":\"runware_ai\",\"fallback\":false}",
+	    (size_t)-1);
+	itest_fault("runware", "");
+	cr_assert_eq(r.status, 504, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "timeout");
+	cr_assert_geq(json_array_size(json_object_get(json_object_get(r.json,
+	    "error"), "attempts")), 1, "%s", r.body);
+	cr_assert_not_null(id = itest_str(&r, "error.generation_id"));
+	snprintf(path, sizeof(path), "/unified/jobs/%s", id);
+	itest_get(&j, path);
+	cr_assert_eq(j.status, 200, "%s", j.body);
+	cr_assert_str_eq(itest_str(&j, "status"), "failed", "%s", j.body);
+	cr_assert_str_eq(itest_str(&j, "error.code"), "timeout", "%s", j.body);
+	itest_res_fini(&j);
+	itest_res_fini(&r);
+}
