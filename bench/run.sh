@@ -110,6 +110,8 @@ done
 row "health ours/floor (goal >= 0.85)" "$(ratio "$(field health rps)" "$(field floor rps)")" "ratio"
 row "health ours/ceiling" "$(ratio "$(field health rps)" "$(field ceiling rps)")" "ratio"
 row "health ours/peer (goal >= 20)" "$(ratio "$(field health rps)" "$(field peer_health rps)")" "ratio"
+row "  floor/peer: the most any FastCGI handler reaches" "$(ratio "$(field floor rps)" "$(field peer_health rps)")" "ratio"
+row "  ceiling/peer: the most anything behind nginx reaches" "$(ratio "$(field ceiling rps)" "$(field peer_health rps)")" "ratio"
 if [ -f "$OUT/validate" ]; then
 	row "validate-prompt ours/floor (goal >= 0.6)" "$(ratio "$(field validate rps)" "$(field floor rps)")" "ratio"
 	row "validate-prompt ours/ceiling" "$(ratio "$(field validate rps)" "$(field ceiling rps)")" "ratio"
