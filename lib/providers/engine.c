@@ -16,6 +16,12 @@
  * unwell (timeout, unavailable, rate limited, bad response); any other
  * answer shows the provider is up and closes it.
  *
+ * Driving. Each generation is a state machine (enum phase below); one loop
+ * moves every machine of a run as far as it goes without waiting, then
+ * waits on the curl multi handle (transfers) or the earliest timed
+ * wake-up (polls, back-offs). Nothing blocks but the database writes,
+ * which are local and short. A single generate is a run of one.
+ *
  * Not here: the protocols (one file each), request parsing (handlers).
  */
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /*
  * lib/providers/provider.h - the provider interface: one struct provider
  * per AI service (registry.c lists them), each a small state machine of
- * HTTP steps so that one driver runs it blocking (engine) and another runs
- * many at once over curl multi (batch).
+ * HTTP steps so that run.c can drive one blocking (health checks) and
+ * engine.c many at once over curl multi (every generation and batch).
  * Not here: retries, fallback, circuit state (engine.c, circuit.c);
  * downloading and storing images (lib/storage); the database.
  */

@@ -1,10 +1,11 @@
 /*
- * lib/providers/run.c - the blocking driver of provider state machines.
+ * lib/providers/run.c - a provider's health request, sent blocking, and
+ * the mapping of a provider's request to an HTTP request that the
+ * concurrent driver (engine.c) uses for every generation.
  * Not here: the protocols (one file each), policy (engine.c).
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
@@ -49,40 +50,6 @@ send_one(struct prov_job *job, struct http_client *http, int64_t deadline,
 	reply->len = res->len;
 	reply->retry_after_s = res->retry_after_s;
 	return ERR_OK;
-}
-
-enum err
-prov_run(const struct provider *p, const struct prov_ctx *ctx,
-    const struct gen_params *params, struct gen_output *out,
-    struct http_client *http, int64_t deadline_ms)
-{
-	struct http_response res;
-	struct prov_reply reply;
-	struct prov_job job;
-	enum prov_next n;
-	enum err e = ERR_OK;
-
-	memset(&res, 0, sizeof(res));
-	prov_job_init(&job, p, ctx, params, out);
-	for (n = p->begin(&job); n == PROV_NEXT_REQUEST; n = p->step(&job,
-	    &reply)) {
-		if (time_mono_ms() + job.req.delay_ms >= deadline_ms) {
-			e = ERR_TIMEOUT;
-			snprintf(out->error, sizeof(out->error), "%s: the "
-			    "request deadline passed", p->label);
-			break;
-		}
-		if (job.req.delay_ms > 0)
-			usleep((useconds_t)job.req.delay_ms * 1000);
-		http_response_fini(&res);
-		if ((e = send_one(&job, http, deadline_ms, &res, &reply)))
-			break;
-	}
-	if (e == ERR_OK && n == PROV_NEXT_FAIL)
-		e = job.err != ERR_OK ? job.err : ERR_BAD_RESPONSE;
-	http_response_fini(&res);
-	prov_job_fini(&job);
-	return e;
 }
 
 enum err

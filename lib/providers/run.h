@@ -1,8 +1,7 @@
 /*
- * lib/providers/run.h - runs one provider job to its end, blocking:
- * sends each request the state machine asks for (after its delay) through
- * lib/http and feeds the reply back, within a deadline.
- * Not here: retries and fallback, and the concurrent driver (engine.c).
+ * lib/providers/run.h - a provider job's request as an HTTP request, and
+ * the provider's health check (one request, blocking).
+ * Not here: generations (engine.c drives them, many at once).
  */
 #ifndef PROVIDERS_RUN_H
 #define PROVIDERS_RUN_H
@@ -12,14 +11,6 @@
 #include "lib/http/http.h"
 #include "lib/providers/provider.h"
 
-/*
- * Runs p for params into out (caller's, gen_output_init()ed). Returns
- * ERR_OK with images in out, or the job's error (ERR_TIMEOUT when the
- * monotonic deadline_ms passes) with out->error set.
- */
-enum err	prov_run(const struct provider *p, const struct prov_ctx *ctx,
-		    const struct gen_params *params, struct gen_output *out,
-		    struct http_client *http, int64_t deadline_ms);
 /* The HTTP request for job->req, bounded by the monotonic deadline_ms
  * (strings borrowed from the job). */
 void		prov_http_request(const struct prov_job *job, int64_t deadline_ms,

@@ -1,13 +1,31 @@
 /*
  * tests/fuzz/fuzz_json.c - libFuzzer driver: request bodies through
- * jx_parse_object and every typed getter.
+ * jx_parse_object and every typed getter, and through the generate body
+ * parser (full and quick, and each item of a batch's "requests").
  * Not here: handler semantics.
  */
 #include <stdlib.h>
 
 #include "lib/json/json.h"
+#include "lib/providers/genreq.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+/* o as a generate body (full and quick), and each batch item. */
+static void
+genreq_all(const json_t *o, char *why, size_t whylen)
+{
+	struct genreq g;
+	const json_t *it;
+	size_t i;
+
+	if (genreq_parse(o, false, &g, why, whylen) == ERR_OK)
+		json_decref(genreq_render(&g));
+	(void)genreq_parse(o, true, &g, why, whylen);
+	json_array_foreach(json_object_get(o, "requests"), i, it)
+		if (genreq_parse(it, false, &g, why, whylen) == ERR_OK)
+			json_decref(genreq_render(&g));
+}
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -30,6 +48,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	(void)jx_int(o, "n", false, 1, 4, &n, why, sizeof(why));
 	(void)jx_bool(o, "optimize", false, &b, why, sizeof(why));
 	(void)jx_enum(o, "method", false, names, &e, why, sizeof(why));
+	genreq_all(o, why, sizeof(why));
 	free(jx_dump(o));
 	json_decref(o);
 	return 0;
