@@ -20,6 +20,7 @@
 #include "app/worker.h"
 #include "handlers/handlers.h"
 #include "lib/core/timeutil.h"
+#include "lib/core/util.h"
 #include "lib/json/jobview.h"
 #include "lib/prompt/analyze.h"
 #include "lib/prompt/optimize.h"
@@ -27,6 +28,7 @@
 #include "lib/providers/engine.h"
 
 #define SPOOL_CHECK_MS	5000
+#define OLLAMA_MIN_MS	50	/* less left for Ollama: local compressor */
 
 /* One generation made ready: parsed, prompt checked and optimized. */
 struct gen_item {
@@ -59,14 +61,16 @@ prompt_meta(struct worker *w, const struct prompt_optimized *o)
 }
 
 /* Validates and, past the threshold (and not for a dry run), optimizes
- * the prompt of it->g. */
+ * the prompt of it->g: with Ollama given up to ollama_ms, or locally when
+ * that is under OLLAMA_MIN_MS (a batch whose time for Ollama is spent). */
 static enum err
-item_prompt(struct worker *w, bool dry, struct gen_item *it)
+item_prompt(struct worker *w, bool dry, long ollama_ms, struct gen_item *it)
 {
 	const struct config *cfg = w->cfg;
 	struct prompt_limits lim = { cfg->prompt_max_chars,
 	    cfg->prompt_optimize_above, cfg->prompt_target_chars };
 	const char *text = it->g.params.prompt;
+	long saved = w->ollama.timeout_ms;
 	enum err e;
 
 	if ((e = prompt_validate(text, strlen(text), &lim, &it->c, it->why,
@@ -77,9 +81,15 @@ item_prompt(struct worker *w, bool dry, struct gen_item *it)
 			    (json_int_t)lim.max_chars);
 		return e;
 	}
-	if (it->c.action == PROMPT_OPTIMIZE && !dry)
+	if (it->c.action == PROMPT_OPTIMIZE && !dry && ollama_ms >=
+	    OLLAMA_MIN_MS) {
+		w->ollama.timeout_ms = MIN(saved, ollama_ms);
 		e = prompt_optimize(w->lexicon, &w->ollama, it->c.normalized,
 		    lim.target_chars, PROMPT_METHOD_AUTO, &it->o);
+		w->ollama.timeout_ms = saved;
+	} else if (it->c.action == PROMPT_OPTIMIZE && !dry)
+		e = prompt_optimize_local_because(w->lexicon, it->c.normalized,
+		    lim.target_chars, PROMPT_WHY_BATCH_BUDGET, &it->o);
 	else
 		e = prompt_optimized_none(w->lexicon, it->c.normalized, &it->o);
 	if (e != ERR_OK)
@@ -91,13 +101,13 @@ item_prompt(struct worker *w, bool dry, struct gen_item *it)
 /* Parses body (borrowed: it must outlive it) and prepares its prompt;
  * it->e says how that went. */
 static enum err
-item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
-    struct gen_item *it)
+item_prepare(struct worker *w, bool dry, bool quick, long ollama_ms,
+    const json_t *body, struct gen_item *it)
 {
 	if ((it->e = genreq_parse(body, quick, &it->g, it->why,
 	    sizeof(it->why))) != ERR_OK)
 		return it->e;
-	if ((it->e = item_prompt(w, dry, it)) != ERR_OK)
+	if ((it->e = item_prompt(w, dry, ollama_ms, it)) != ERR_OK)
 		return it->e;
 	it->ep = (struct engine_prompt){ it->g.params.prompt, it->o.text,
 	    dry ? NULL : prompt_meta(w, &it->o), it->o.optimization_ms };
@@ -185,7 +195,8 @@ gen_run(struct request *req, struct response *res, bool quick)
 	memset(&it, 0, sizeof(it));
 	if ((e = req_json_body(req, res, &body)) != ERR_OK)
 		goto out;
-	if ((e = item_prepare(req->w, dry, quick, body, &it)) != ERR_OK) {
+	if ((e = item_prepare(req->w, dry, quick, req->w->cfg->ollama_timeout_ms,
+	    body, &it)) != ERR_OK) {
 		req_fail(res, e, "%s", it.why);
 		res->details = json_incref(it.details);
 		goto out;
@@ -334,9 +345,13 @@ handle_generate_batch(struct request *req, struct response *res)
 		e = req_fail(res, ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* Prompts are prepared one after another; Ollama gets at most
+	 * OLLAMA_TIMEOUT_MS for the whole batch (as for one request), the
+	 * items after that use the local compressor (batch_budget). */
 	for (i = 0; i < n; i++)
-		(void)item_prepare(req->w, dry, false, json_array_get(arr, i),
-		    &items[i]);
+		(void)item_prepare(req->w, dry, false,
+		    req->w->cfg->ollama_timeout_ms - (time_mono_ms() - t0),
+		    json_array_get(arr, i), &items[i]);
 	if (!dry && (e = batch_run(req->w, items, n, runs, &nrun)) != ERR_OK) {
 		req_fail(res, e, "the batch could not start");
 		goto out;

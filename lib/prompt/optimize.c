@@ -206,6 +206,18 @@ prompt_optimize(const struct prompt_lexicon *lex, struct ollama *ollama,
 }
 
 enum err
+prompt_optimize_local_because(const struct prompt_lexicon *lex,
+    const char *text, long target, const char *reason,
+    struct prompt_optimized *out)
+{
+	enum err e = prompt_optimize(lex, NULL, text, target,
+	    PROMPT_METHOD_LOCAL, out);
+
+	out->fallback_reason = reason;
+	return e;
+}
+
+enum err
 prompt_optimized_none(const struct prompt_lexicon *lex, const char *text,
     struct prompt_optimized *out)
 {

@@ -46,6 +46,14 @@ struct prompt_optimized {
 enum err	prompt_optimize(const struct prompt_lexicon *lex,
 		    struct ollama *ollama, const char *text, long target,
 		    enum prompt_method m, struct prompt_optimized *out);
+/* Why a batch item was not sent to Ollama: the batch's time for Ollama
+ * (OLLAMA_TIMEOUT_MS in all) was spent on the items before it. */
+#define PROMPT_WHY_BATCH_BUDGET	"batch_budget"
+
+/* The local compressor alone, recorded as a fallback for reason (static). */
+enum err	prompt_optimize_local_because(const struct prompt_lexicon *lex,
+		    const char *text, long target, const char *reason,
+		    struct prompt_optimized *out);
 /* The "no optimization needed" result: text copied, method "none". */
 enum err	prompt_optimized_none(const struct prompt_lexicon *lex,
 		    const char *text, struct prompt_optimized *out);

@@ -179,3 +179,53 @@ Test(batch, dry_run_calls_nothing)
 	json_decref(after);
 	itest_res_fini(&r);
 }
+
+/* A long prompt (over the optimization threshold). */
+static char *
+long_prompt(void)
+{
+	static const char unit[] = "A red fox in snow, watercolor, golden "
+	    "hour, 85mm, bokeh, highly detailed. The fox waits by the frozen "
+	    "river. ";
+	size_t i, u = strlen(unit);
+	char *p = malloc(60 * u + 1);
+
+	for (i = 0; i < 60; i++)
+		memcpy(p + i * u, unit, u);
+	p[60 * u] = '\0';
+	return p;
+}
+
+static const char *
+validation(const struct itest_res *r, size_t i, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(item(r, i),
+	    "result"), "metadata"), "prompt_validation");
+
+	return json_string_value(json_object_get(v, key));
+}
+
+Test(batch, ollama_time_is_bounded_for_the_whole_batch, .timeout = 60)
+{
+	struct itest_res r;
+	json_t *req = json_array();
+	char *p = long_prompt();
+	size_t i;
+
+	/* Each Ollama answer takes 1 s; the test stack's OLLAMA_TIMEOUT_MS
+	 * is 1.5 s: the first item gets Ollama, the last cannot. */
+	itest_fault("ollama", "{\"latency_ms\":1000,\"path\":\"/api/generate\"}");
+	for (i = 0; i < 3; i++)
+		json_array_append_new(req, json_pack("{s:s,s:s,s:b}", "prompt",
+		    p, "provider", "gemini", "fallback", 0));
+	batch(&r, "", req);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(r.json, "succeeded")),
+	    3, "%s", r.body);
+	cr_assert_str_eq(validation(&r, 0, "method"), "ollama", "%s", r.body);
+	cr_assert_str_eq(validation(&r, 2, "method"), "local");
+	cr_assert_str_eq(validation(&r, 2, "fallback_reason"), "batch_budget",
+	    "%s", r.body);
+	itest_res_fini(&r);
+	free(p);
+}
