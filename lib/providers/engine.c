@@ -90,6 +90,7 @@ struct run_state {
 	int64_t			 t0_ms;
 	bool			 db_ok;
 	bool			 recorded;	/* a job record exists */
+	bool			 dirty;		/* attempts not yet saved */
 	const struct db_provider_config *pcs;	/* shared by a run */
 	size_t			 npcs;
 	struct plan		 pl;
@@ -174,7 +175,7 @@ attempt_add(struct run_state *s, const char *prov, int try, enum err e,
 		    o->http_status));
 	json_array_append_new(json_object_get(s->out->record, "attempts"), a);
 	json_object_set_new(s->out->record, "status", json_string("running"));
-	record_save(s);
+	s->dirty = true;	/* saved before the generation waits again */
 }
 
 static void
@@ -614,13 +615,18 @@ static const struct {
 	[PH_WAIT]  = { woken,		try_again },
 };
 
-/* Moves s on as far as it goes without waiting. */
+/* Moves s on as far as it goes without waiting. New attempts are saved
+ * before it waits on anything (at the end, record_finish() saves them
+ * with the outcome in one write). */
 static void
 advance(struct run_state *s)
 {
 	while (s->phase != PH_DONE && (phases[s->phase].ready == NULL ||
 	    phases[s->phase].ready(s)))
 		phases[s->phase].run(s);
+	if (s->dirty && s->phase != PH_DONE)
+		record_save(s);
+	s->dirty = s->dirty && s->phase == PH_DONE;
 }
 
 /* Plans s and writes its record; request errors end it without one. */
@@ -705,8 +711,10 @@ engine_run_many(struct engine_env *env, struct engine_item *items, size_t n)
 		long wait = idle_ms(v, n, &busy);
 		if (busy == 0)
 			break;
-		if (http_multi_run(env->multi, wait) != ERR_OK)
+		if (http_multi_run(env->multi, wait) != ERR_OK) {
 			log_error(env->log, "curl multi failed; retrying");
+			usleep(10000);	/* never a hot loop */
+		}
 	}
 	for (i = 0; i < n; i++)
 		item_close(&v[i]);
