@@ -92,8 +92,9 @@ save_images(struct db *db, const json_t *job, const char *id,
 	return e;
 }
 
-enum err
-db_jobs_save(struct db *db, const json_t *job)
+/* The upsert; durable false commits without waiting for the WAL flush. */
+static enum err
+save(struct db *db, const json_t *job, bool durable)
 {
 	char *p[JOB_NPARAMS] = { NULL };
 	size_t k;
@@ -107,9 +108,13 @@ db_jobs_save(struct db *db, const json_t *job)
 	}
 	if ((e = db_begin(db)) != ERR_OK)
 		goto out;
-	e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, $1) "
-	    "ON CONFLICT (id) DO NOTHING", 1, (const char *const *)&p[1],
-	    NULL);
+	if (!durable)
+		e = db_exec(db, "SET LOCAL synchronous_commit = off", 0, NULL,
+		    NULL);
+	if (e == ERR_OK)
+		e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, "
+		    "$1) ON CONFLICT (id) DO NOTHING", 1,
+		    (const char *const *)&p[1], NULL);
 	if (e == ERR_OK)
 		e = db_exec(db, job_upsert, JOB_NPARAMS,
 		    (const char *const *)p, NULL);
@@ -122,6 +127,18 @@ db_jobs_save(struct db *db, const json_t *job)
 out:
 	texts_free(p, JOB_NPARAMS);
 	return e;
+}
+
+enum err
+db_jobs_save(struct db *db, const json_t *job)
+{
+	return save(db, job, true);
+}
+
+enum err
+db_jobs_save_progress(struct db *db, const json_t *job)
+{
+	return save(db, job, false);
 }
 
 /* The SELECT list that renders one job row (alias j) as a JSON record. */

@@ -41,6 +41,10 @@ struct db_jobs_query {
  * project_id, status or prompt_original; ERR_DB_UNAVAILABLE / ERR_DB.
  */
 enum err	db_jobs_save(struct db *db, const json_t *job);
+/* db_jobs_save() for a job still in progress: committed without waiting
+ * for the WAL flush. A crash may lose it; the job's final save (durable,
+ * the whole record again) or its spool file stands for it. */
+enum err	db_jobs_save_progress(struct db *db, const json_t *job);
 /* The job record of id (with images) in *out (caller json_decref()s);
  * ERR_NOT_FOUND when there is none. */
 enum err	db_jobs_get(struct db *db, const char *id, json_t **out);

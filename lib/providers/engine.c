@@ -127,15 +127,17 @@ after_of(enum err e, bool *unwell)
 	return AFTER_NEXT;
 }
 
-/* Saves the record; after a database failure, only at the end, spooled. */
+/* Saves the record (final: durably); after a database failure, only at
+ * the end, spooled. */
 static void
-record_save(struct run_state *s)
+record_save(struct run_state *s, bool final)
 {
 	enum err e;
 
 	if (!s->db_ok)
 		return;
-	e = db_jobs_save(s->env->db, s->out->record);
+	e = final ? db_jobs_save(s->env->db, s->out->record) :
+	    db_jobs_save_progress(s->env->db, s->out->record);
 	if (e == ERR_OK)
 		return;
 	s->db_ok = false;
@@ -284,7 +286,7 @@ record_finish(struct run_state *s)
 	else
 		json_object_set_new(r, "error", json_pack("{s:s,s:s}", "code",
 		    err_code(s->out->err), "message", s->out->message));
-	record_save(s);
+	record_save(s, true);
 	if (!s->db_ok) {
 		json_array_append_new(json_object_get(r, "warnings"),
 		    json_string("database unavailable: the job is kept on "
@@ -469,6 +471,13 @@ try_begin(struct run_state *s)
 {
 	const struct plan_entry *pe = current(s);
 
+	if (strcmp(json_string_value(json_object_get(s->out->record,
+	    "status")), "running") != 0) {
+		/* The row says so while the first call is in flight. */
+		json_object_set_new(s->out->record, "status",
+		    json_string("running"));
+		s->dirty = true;
+	}
 	gen_output_init(&s->o);
 	s->try_t0 = time_mono_ms();
 	prov_job_init(&s->job, pe->prov, &s->ctx, &s->params, &s->o);
@@ -625,7 +634,7 @@ advance(struct run_state *s)
 	    phases[s->phase].ready(s)))
 		phases[s->phase].run(s);
 	if (s->dirty && s->phase != PH_DONE)
-		record_save(s);
+		record_save(s, false);
 	s->dirty = s->dirty && s->phase == PH_DONE;
 }
 
@@ -649,7 +658,7 @@ item_open(struct run_state *s)
 		return;
 	}
 	record_new(s);
-	record_save(s);			/* the row exists before any call */
+	record_save(s, false);			/* the row exists before any call */
 	s->recorded = true;
 	s->earliest = s->pl.earliest_retry_ms;
 	s->phase = PH_PICK;
