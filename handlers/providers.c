@@ -54,11 +54,13 @@ config_row(const struct db_provider_config *c, long default_timeout_ms)
 {
 	if (c == NULL)
 		return json_null();
-	return json_pack("{s:b,s:i,s:i,s:I,s:i,s:i,s:s}", "enabled", c->enabled,
+	return json_pack("{s:b,s:i,s:i,s:I,s:i,s:i,s:s,s:i}", "enabled",
+	    c->enabled,
 	    "priority", c->priority, "weight", c->weight, "timeout_ms",
 	    (json_int_t)(c->timeout_ms > 0 ? c->timeout_ms : default_timeout_ms),
 	    "max_retries", c->max_retries,
-	    "rate_per_min", c->rate_per_min, "default_model", c->default_model);
+	    "rate_per_min", c->rate_per_min, "default_model", c->default_model,
+	    "max_concurrent", c->max_concurrent);
 }
 
 static json_t *
@@ -69,10 +71,11 @@ circuit_json(struct worker *w, const char *name)
 	if (w->circuits == NULL)
 		return json_null();
 	circuit_view_get(w->circuits, name, time_wall_ms(), &v);
-	return json_pack("{s:s,s:i,s:I,s:i,s:I}", "state",
+	return json_pack("{s:s,s:i,s:I,s:i,s:I,s:i}", "state",
 	    circuit_state_name(v.state), "failures", v.failures,
 	    "open_until_ms", (json_int_t)v.open_until_ms, "used_this_minute",
-	    v.used_this_minute, "opened_total", (json_int_t)v.opened_total);
+	    v.used_this_minute, "opened_total", (json_int_t)v.opened_total,
+	    "in_flight", v.in_flight);
 }
 
 static json_t *

@@ -22,6 +22,7 @@ row_parse(PGresult *r, int i, struct db_provider_config *c)
 	c->rate_per_min = atoi(PQgetvalue(r, i, 6));
 	snprintf(c->default_model, sizeof(c->default_model), "%s",
 	    PQgetvalue(r, i, 7));
+	c->max_concurrent = atoi(PQgetvalue(r, i, 8));
 }
 
 enum err
@@ -35,7 +36,8 @@ db_provider_configs_load(struct db *db, struct db_provider_config *out,
 	*n = 0;
 	e = db_exec(db, "SELECT provider, enabled, priority, weight, "
 	    "coalesce(timeout_ms, 0), max_retries, rate_per_min, "
-	    "coalesce(default_model, '') FROM provider_configs "
+	    "coalesce(default_model, ''), coalesce(max_concurrent, 0) "
+	    "FROM provider_configs "
 	    "ORDER BY provider", 0, NULL, &r);
 	if (e != ERR_OK)
 		return e;

@@ -22,6 +22,7 @@ struct db_provider_config {
 	long		timeout_ms;	/* 0: PROVIDER_TIMEOUT_MS */
 	int		max_retries;
 	int		rate_per_min;	/* 0 = unlimited */
+	int		max_concurrent;	/* calls in flight; 0 = no cap */
 	char		default_model[DB_MODEL_MAX + 1];	/* "" = none */
 };
 

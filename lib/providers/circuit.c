@@ -1,12 +1,14 @@
 /*
- * lib/providers/circuit.c - shared circuit breaker and per-minute rate
- * limit over an anonymous MAP_SHARED mapping with a process-shared mutex.
+ * lib/providers/circuit.c - shared circuit breaker, per-minute rate limit
+ * and places for calls in flight, over an anonymous MAP_SHARED mapping
+ * with a process-shared mutex.
  * Not here: policy (thresholds come from config; engine.c decides).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #include "lib/providers/circuit.h"
@@ -24,6 +26,7 @@ struct circuit_slot {
 	int64_t			trial_at_ms;	/* half-open since */
 	int64_t			window_start_ms;
 	int			window_used;
+	int			holders[CIRCUIT_HOLD_MAX];	/* pid, 0 = free */
 };
 
 struct circuit_shm {
@@ -162,6 +165,65 @@ out:
 	return ok;
 }
 
+/* Places held, after freeing those of processes that are gone. */
+static int
+holders_live(struct circuit_slot *s, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < max; i++) {
+		if (s->holders[i] != 0 && kill(s->holders[i], 0) == -1 &&
+		    errno == ESRCH)
+			s->holders[i] = 0;
+		n += s->holders[i] != 0;
+	}
+	return n;
+}
+
+bool
+circuit_hold(struct circuit_shm *c, const char *name, int max, int pid,
+    int *place)
+{
+	struct circuit_slot *s;
+	bool ok = true;
+	int i;
+
+	*place = -1;
+	if (max <= 0)
+		return true;
+	max = max < CIRCUIT_HOLD_MAX ? max : CIRCUIT_HOLD_MAX;
+	circuit_lock(c);
+	if ((s = circuit_slot(c, name)) == NULL)
+		goto out;
+	for (i = 0; i < max && s->holders[i] != 0; i++)
+		continue;
+	if (i == max && holders_live(s, max) < max)
+		for (i = 0; i < max && s->holders[i] != 0; i++)
+			continue;
+	if (i == max)
+		ok = false;
+	else {
+		s->holders[i] = pid;
+		*place = i;
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+void
+circuit_release(struct circuit_shm *c, const char *name, int place)
+{
+	struct circuit_slot *s;
+
+	if (place < 0 || place >= CIRCUIT_HOLD_MAX)
+		return;
+	circuit_lock(c);
+	if ((s = circuit_slot(c, name)) != NULL)
+		s->holders[place] = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
 void
 circuit_view_get(struct circuit_shm *c, const char *name, int64_t now_ms,
     struct circuit_view *out)
@@ -178,6 +240,7 @@ circuit_view_get(struct circuit_shm *c, const char *name, int64_t now_ms,
 		out->used_this_minute = now_ms - s->window_start_ms <
 		    MINUTE_MS ? s->window_used : 0;
 		out->opened_total = s->opened_total;
+		out->in_flight = holders_live(s, CIRCUIT_HOLD_MAX);
 	}
 	pthread_mutex_unlock(&c->lock);
 }

@@ -1,6 +1,6 @@
 /*
- * lib/providers/circuit.h - per-provider circuit breaker and rate limit,
- * shared by every worker: one anonymous shared mapping that the master
+ * lib/providers/circuit.h - per-provider circuit breaker, rate limit and
+ * cap on calls in flight, shared by every worker: one anonymous shared mapping that the master
  * creates before forking, guarded by one process-shared mutex.
  * Not here: deciding what a failure is (engine.c), provider order.
  */
@@ -12,6 +12,7 @@
 
 #define CIRCUIT_SLOTS		8
 #define CIRCUIT_NAME_MAX	31
+#define CIRCUIT_HOLD_MAX	64	/* most calls in flight per provider */
 
 enum circuit_state {
 	CIRCUIT_CLOSED = 0,	/* traffic flows */
@@ -25,6 +26,7 @@ struct circuit_view {
 	int64_t			 open_until_ms;	/* wall clock, 0 if closed */
 	int			 used_this_minute;
 	int64_t			 opened_total;
+	int			 in_flight;	/* places held */
 };
 
 struct circuit_shm;
@@ -55,6 +57,17 @@ void			 circuit_record(struct circuit_shm *c, const char *name,
 bool			 circuit_rate_take(struct circuit_shm *c,
 			    const char *name, int per_min, int64_t now_ms,
 			    int64_t *retry_at_ms);
+/*
+ * Takes one of the provider's max places for a call in flight (max 0 =
+ * no cap, then *place = -1; max is capped at CIRCUIT_HOLD_MAX), held for
+ * process pid. false when all are held; places whose process is gone
+ * (killed worker) are freed first. Give it back with circuit_release().
+ */
+bool			 circuit_hold(struct circuit_shm *c, const char *name,
+			    int max, int pid, int *place);
+/* Gives place back (-1: nothing to do). */
+void			 circuit_release(struct circuit_shm *c,
+			    const char *name, int place);
 /* A copy of the provider's state for /unified/providers. */
 void			 circuit_view_get(struct circuit_shm *c,
 			    const char *name, int64_t now_ms,

@@ -45,6 +45,7 @@
 #define BACKOFF_FIRST_MS	250
 #define BACKOFF_MAX_MS		4000
 #define REPLAY_EVERY_MS		5000
+#define QUEUE_POLL_MS		50	/* a place for a capped provider */
 
 enum after { AFTER_RETRY, AFTER_NEXT, AFTER_STOP };
 
@@ -77,6 +78,7 @@ enum phase {
 	PH_FETCH,	/* the next image: store its bytes or start its download */
 	PH_GET,		/* a download in flight */
 	PH_WAIT,	/* back-off until wake_ms, then try again */
+	PH_QUEUE,	/* every place of the provider is taken: ask again */
 	PH_DONE
 };
 
@@ -104,6 +106,8 @@ struct run_state {
 	struct prov_job		 job;
 	bool			 job_live;
 	int64_t			 try_t0, wake_ms;	/* monotonic */
+	int			 place;		/* held in the circuit, -1 */
+	int64_t			 queued_at;	/* waiting for a place since */
 	struct http_xfer	 x;
 	size_t			 fetch_i;	/* images stored so far */
 	struct store_result	 stored[PROV_MAX_IMAGES];
@@ -379,6 +383,9 @@ try_end(struct run_state *s, enum err e)
 	if (s->job_live)
 		prov_job_fini(&s->job);
 	s->job_live = false;
+	if (s->env->circuits != NULL)
+		circuit_release(s->env->circuits, pe->prov->name, s->place);
+	s->place = -1;
 	attempt_add(s, pe->prov->name, s->try, e, (double)(now - s->try_t0),
 	    &s->o);
 	if (e == ERR_OK) {
@@ -466,10 +473,46 @@ pick(struct run_state *s)
 	s->phase = PH_TRY;
 }
 
+/* A place for the call when the provider caps calls in flight
+ * (max_concurrent). false when there is none: s waits (PH_QUEUE), or
+ * its deadline came first and the candidate ended. */
+static bool
+place_take(struct run_state *s)
+{
+	const struct plan_entry *pe = current(s);
+	int max = pe->pc ? pe->pc->max_concurrent : 0;
+	int64_t now = time_mono_ms();
+
+	if (max <= 0 || s->env->circuits == NULL || circuit_hold(
+	    s->env->circuits, pe->prov->name, max, (int)getpid(), &s->place)) {
+		s->queued_at = 0;
+		return true;
+	}
+	if (s->queued_at == 0)
+		s->queued_at = now;
+	if (now + QUEUE_POLL_MS < s->deadline_ms) {
+		s->wake_ms = now + QUEUE_POLL_MS;
+		s->phase = PH_QUEUE;
+		return false;
+	}
+	attempt_add(s, pe->prov->name, s->try, ERR_TIMEOUT, (double)(now -
+	    s->queued_at), NULL);
+	json_object_set_new(json_array_get(json_object_get(s->out->record,
+	    "attempts"), json_array_size(json_object_get(s->out->record,
+	    "attempts")) - 1), "error", json_string("every place of the "
+	    "provider (max_concurrent) stayed taken until the deadline"));
+	s->queued_at = 0;
+	candidate_end(s, ERR_TIMEOUT);
+	return false;
+}
+
 static void
 try_begin(struct run_state *s)
 {
 	const struct plan_entry *pe = current(s);
+
+	if (!place_take(s))
+		return;
 
 	if (strcmp(json_string_value(json_object_get(s->out->record,
 	    "status")), "running") != 0) {
@@ -622,6 +665,7 @@ static const struct {
 	[PH_FETCH] = { NULL,		fetch_next },
 	[PH_GET]   = { transferred,	fetch_reply },
 	[PH_WAIT]  = { woken,		try_again },
+	[PH_QUEUE] = { woken,		try_begin },
 };
 
 /* Moves s on as far as it goes without waiting. New attempts are saved
@@ -651,6 +695,7 @@ item_open(struct run_state *s)
 	s->ra = -1;
 	s->e = ERR_NO_PROVIDER;
 	s->x.done = true;
+	s->place = -1;
 	plan_for(s, &s->pl, s->out->message, sizeof(s->out->message), &e);
 	if (e != ERR_OK) {
 		s->out->err = e;	/* a request error: no job */

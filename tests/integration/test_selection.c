@@ -210,3 +210,36 @@ Test(selection, deadline_answers_504_and_the_job_says_so, .timeout = 90)
 	itest_res_fini(&j);
 	itest_res_fini(&r);
 }
+
+Test(selection, max_concurrent_makes_calls_wait_for_a_place, .timeout = 90)
+{
+	struct itest_res r;
+	json_t *it;
+	size_t i;
+	static const char one[] = "{\"prompt\":\"a paper boat\",\"provider\":"
+	    "\"gemini\",\"fallback\":false}";
+	char body[512];
+
+	/* Two places, four calls of 1 s each: the last two wait ~1 s for
+	 * a place, none fails. */
+	sql("UPDATE provider_configs SET max_concurrent = 2 WHERE provider = "
+	    "'gemini'");
+	itest_fault("gemini", "{\"latency_ms\":1000}");
+	snprintf(body, sizeof(body), "{\"requests\":[%s,%s,%s,%s]}", one, one,
+	    one, one);
+	itest_call(&r, "POST", "/unified/generate/batch", json_h, body,
+	    (size_t)-1);
+	itest_fault("gemini", "");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(r.json, "succeeded")),
+	    4, "%s", r.body);
+	/* A lower bound, not a timing goal: 4 calls of 1 s through 2 places
+	 * cannot end before 2 s. */
+	cr_assert_geq(json_real_value(json_object_get(r.json, "batch_time")),
+	    1.9, "%s", r.body);
+	json_array_foreach(json_object_get(r.json, "items"), i, it)
+		cr_assert_eq(json_array_size(json_object_get(json_object_get(
+		    json_object_get(it, "result"), "metadata"), "attempts")), 1,
+		    "one attempt each, no failure while waiting");
+	itest_res_fini(&r);
+}

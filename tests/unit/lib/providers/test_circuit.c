@@ -1,6 +1,7 @@
 /*
- * tests/unit/lib/providers/test_circuit.c - breaker states and the rate
- * limit, including sharing across fork().
+ * tests/unit/lib/providers/test_circuit.c - breaker states, the rate
+ * limit and the places for calls in flight (a dead worker's come back),
+ * including sharing across fork().
  */
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,4 +97,42 @@ Test(circuit, a_lost_trial_gives_way_after_a_minute)
 	cr_assert(circuit_allow(c, "p", 1000, &at), "trial (never reported)");
 	cr_assert_not(circuit_allow(c, "p", 30000, &at));
 	cr_assert(circuit_allow(c, "p", 61000, &at), "a new trial");
+}
+
+Test(circuit, places_cap_calls_in_flight)
+{
+	struct circuit_view v;
+	int a, b, d;
+
+	cr_assert(circuit_hold(c, "p", 0, getpid(), &a), "no cap");
+	cr_assert_eq(a, -1);
+	cr_assert(circuit_hold(c, "p", 2, getpid(), &a));
+	cr_assert(circuit_hold(c, "p", 2, getpid(), &b));
+	cr_assert_neq(a, b);
+	cr_assert_not(circuit_hold(c, "p", 2, getpid(), &d), "both taken");
+	cr_assert(circuit_hold(c, "q", 2, getpid(), &d), "per provider");
+	circuit_view_get(c, "p", 0, &v);
+	cr_assert_eq(v.in_flight, 2);
+	circuit_release(c, "p", a);
+	cr_assert(circuit_hold(c, "p", 2, getpid(), &d), "given back");
+	cr_assert_eq(d, a);
+	circuit_release(c, "p", -1);	/* nothing held: harmless */
+}
+
+Test(circuit, places_of_a_dead_worker_come_back)
+{
+	pid_t child = fork();
+	int place;
+
+	if (child == 0) {
+		int p1, p2;
+
+		_exit(circuit_hold(c, "p", 2, getpid(), &p1) &&
+		    circuit_hold(c, "p", 2, getpid(), &p2) ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(child, NULL, 0), child);
+	/* The worker died holding both places (never released). */
+	cr_assert(circuit_hold(c, "p", 2, getpid(), &place));
+	cr_assert(circuit_hold(c, "p", 2, getpid(), &place));
+	cr_assert_not(circuit_hold(c, "p", 2, getpid(), &place));
 }
