@@ -91,7 +91,6 @@ struct run_state {
 	int64_t			 deadline_ms;	/* monotonic */
 	int64_t			 t0_ms;
 	bool			 db_ok;
-	bool			 recorded;	/* a job record exists */
 	bool			 dirty;		/* attempts not yet saved */
 	const struct db_provider_config *pcs;	/* shared by a run */
 	size_t			 npcs;
@@ -704,7 +703,6 @@ item_open(struct run_state *s)
 	}
 	record_new(s);
 	record_save(s, false);			/* the row exists before any call */
-	s->recorded = true;
 	s->earliest = s->pl.earliest_retry_ms;
 	s->phase = PH_PICK;
 	if (s->pl.nkept == 0) {
@@ -716,8 +714,8 @@ item_open(struct run_state *s)
 static void
 item_close(struct run_state *s)
 {
-	if (!s->recorded)
-		return;
+	if (s->out->record == NULL)
+		return;			/* a request error: no job */
 	if (s->out->err != ERR_OK && s->out->message[0] == '\0')
 		message_failed(s);
 	record_finish(s);

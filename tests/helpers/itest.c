@@ -248,3 +248,28 @@ itest_sandbox_requests(const char *kind)
 	itest_res_fini(&r);
 	return out;
 }
+
+enum err
+itest_db_open(struct config *cfg, struct log *lg, struct db *db)
+{
+	char why[256];
+	enum err e;
+
+	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
+	    getenv("IMAGEGEN_TEST_DB") :
+	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
+	if ((e = cfg_load(cfg, NULL, why, sizeof(why))) != ERR_OK) {
+		fprintf(stderr, "itest: %s\n", why);
+		return e;
+	}
+	log_init(lg, 2, cfg, "test");
+	db_init(db, cfg, lg);
+	return ERR_OK;
+}
+
+void
+itest_db_close(struct config *cfg, struct db *db)
+{
+	db_close(db);
+	cfg_fini(cfg);
+}

@@ -10,6 +10,10 @@
 
 #include <jansson.h>
 
+#include "lib/config/config.h"
+#include "lib/db/db.h"
+#include "lib/log/log.h"
+
 struct itest_res {
 	long	 status;
 	char	*body;		/* NUL-terminated */
@@ -45,6 +49,12 @@ json_t		*itest_sandbox_requests(const char *kind);
 void		 itest_faults_clear(void);
 /* Empties that log. */
 void		 itest_sandbox_forget(const char *kind);
+/* Opens db on the test stack's database ($IMAGEGEN_TEST_DB), with cfg
+ * loaded from the environment and lg writing to stderr. ERR_OK, or the
+ * configuration error (its message printed). Close with itest_db_close(). */
+enum err	 itest_db_open(struct config *cfg, struct log *lg,
+		    struct db *db);
+void		 itest_db_close(struct config *cfg, struct db *db);
 /* Runs "sh app/stack.sh CMD test"; returns its exit status. */
 int		 itest_stack(const char *cmd);
 /* Path under the test stack's var directory (static buffer). */

@@ -14,6 +14,7 @@
 #include "lib/core/uuid.h"
 #include "lib/db/jobs.h"
 #include "lib/db/spool.h"
+#include "tests/helpers/itest.h"
 
 static struct config cfg;
 static struct log lg;
@@ -23,14 +24,7 @@ static char project[40];
 static void
 setup(void)
 {
-	char why[256];
-
-	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
-	    getenv("IMAGEGEN_TEST_DB") :
-	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
-	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
-	log_init(&lg, 2, &cfg, "test");
-	db_init(&db, &cfg, &lg);
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	snprintf(project, sizeof(project), "t-%ld-%ld", (long)getpid(),
 	    (long)random() % 100000);
 }
@@ -38,8 +32,7 @@ setup(void)
 static void
 teardown(void)
 {
-	db_close(&db);
-	cfg_fini(&cfg);
+	itest_db_close(&cfg, &db);
 }
 
 TestSuite(db_jobs, .init = setup, .fini = teardown);

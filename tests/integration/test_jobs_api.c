@@ -21,16 +21,10 @@ static char project[40], ids[3][UUID_STRLEN + 1];
 static void
 setup(void)
 {
-	char why[256];
 	json_t *j;
 	int i;
 
-	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
-	    getenv("IMAGEGEN_TEST_DB") :
-	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
-	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
-	log_init(&lg, 2, &cfg, "test");
-	db_init(&db, &cfg, &lg);
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	snprintf(project, sizeof(project), "api-%ld", (long)getpid());
 	for (i = 0; i < 3; i++) {
 		uuid_make(ids[i]);
@@ -52,8 +46,7 @@ setup(void)
 static void
 teardown(void)
 {
-	db_close(&db);
-	cfg_fini(&cfg);
+	itest_db_close(&cfg, &db);
 }
 
 TestSuite(jobs_api, .init = setup, .fini = teardown);

@@ -31,14 +31,7 @@ sql(const char *q)
 static void
 setup(void)
 {
-	char why[256];
-
-	setenv("DATABASE_URL", getenv("IMAGEGEN_TEST_DB") ?
-	    getenv("IMAGEGEN_TEST_DB") :
-	    "postgresql://imagegen@127.0.0.1:54339/imagegen", 1);
-	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
-	log_init(&lg, 2, &cfg, "test");
-	db_init(&db, &cfg, &lg);
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	sql("CREATE TABLE IF NOT EXISTS provider_configs_saved AS "
 	    "SELECT * FROM provider_configs");
 }
@@ -50,8 +43,7 @@ teardown(void)
 	sql("DELETE FROM provider_configs");
 	sql("INSERT INTO provider_configs SELECT * FROM provider_configs_saved");
 	sql("DROP TABLE provider_configs_saved");
-	db_close(&db);
-	cfg_fini(&cfg);
+	itest_db_close(&cfg, &db);
 }
 
 TestSuite(selection, .init = setup, .fini = teardown);
