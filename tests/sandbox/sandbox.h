@@ -17,7 +17,7 @@
 enum sb_kind { SB_LEONARDO, SB_RUNWARE, SB_GEMINI, SB_COMFYUI, SB_OLLAMA,
     SB__MAX };
 
-#define SB_LOG_MAX	100
+#define SB_LOG_MAX	20000
 #define SB_JOBS_MAX	512
 
 /* Faults set through POST /__sandbox/faults (see faults.c). */

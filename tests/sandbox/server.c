@@ -340,9 +340,13 @@ sb_start(struct sb_port *p)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)p->port);
 	sa.sin_addr.s_addr = htonl(0x7f000001);
+	/* poll(), not select(): a benchmark holds over FD_SETSIZE (1024)
+	 * connections at once. */
 	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
 	    (uint16_t)p->port, NULL, NULL, on_request, p,
 	    MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
-	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
+	    NULL, MHD_OPTION_CONNECTION_TIMEOUT, 0u,
+	    MHD_OPTION_CONNECTION_LIMIT, 16384u,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
 }
