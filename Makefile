@@ -4,13 +4,13 @@
 
 VERSION	:= 0.1.0
 CC	?= cc
-PKGS	:= libpq libpcre2-8 jansson libcurl uuid libcrypto
+PKGS	:= libpq libpcre2-8 jansson libcurl uuid libcrypto libmicrohttpd
 WARN	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wpointer-arith
 CSTD	:= -std=c11 -D_GNU_SOURCE
 CFLAGS	?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I. -Ibuild/gen \
 	-DIMAGEGEN_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
-LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lmagic -lm
+LDLIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lmagic -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs criterion libmicrohttpd 2>/dev/null)
 SAN	:= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
@@ -173,7 +173,7 @@ check-deep: deps
 	@sh tests/check-deep.sh "$(FUZZ_BIN)" "$(PLAIN_UNIT)"
 
 # --- benchmarks (figures, never pass/fail) -----------------------------------
-BENCH_PKGS := wrk python3-fastapi python3-uvicorn python3-psycopg2
+BENCH_PKGS := wrk python3-fastapi python3-uvicorn python3-psycopg2 python3-httpx
 
 build/rel/bench-floor: bench/floor.c
 	@mkdir -p $(@D)

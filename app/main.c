@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "app/master.h"
+#include "app/runner.h"
 #include "lib/config/config.h"
 #include "lib/db/migrate.h"
 #include "lib/log/log.h"
@@ -25,6 +26,7 @@
 #define EX_CONFIG	78
 
 static int	cmd_serve(struct config *, const char *, const char *);
+static int	cmd_runner(struct config *, const char *, const char *);
 static int	cmd_migrate(struct config *, const char *, const char *);
 static int	cmd_check_config(struct config *, const char *, const char *);
 static int	cmd_version(struct config *, const char *, const char *);
@@ -38,6 +40,7 @@ static const struct command {
 	const char	*help;
 } commands[] = {
 	{ "serve",	  cmd_serve,	    1, "run the prefork FastCGI master (socket on fd 0)" },
+	{ "runner",	  cmd_runner,	    1, "run the job runner and the wait endpoint" },
 	{ "migrate",	  cmd_migrate,	    1, "apply pending database migrations" },
 	{ "check-config", cmd_check_config, 1, "validate the configuration and exit" },
 	{ "config-get",	  cmd_config_get,   1, "print setting NAME (secrets: \"set\" or nothing)" },
@@ -75,6 +78,15 @@ cmd_serve(struct config *cfg, const char *envfile, const char *arg)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);	/* once, before fork */
 	return master_run(cfg, envfile);
+}
+
+static int
+cmd_runner(struct config *cfg, const char *envfile, const char *arg)
+{
+	(void)envfile;
+	(void)arg;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return runner_run(cfg);
 }
 
 static int

@@ -48,8 +48,7 @@ struct master {
 	struct circuit_shm *circuits;	/* shared with every worker */
 };
 
-/* Opens LOG_FILE for appending (shared by the workers); stderr if unset. */
-static int
+int
 master_log_open(const struct config *cfg)
 {
 	int fd;
@@ -278,7 +277,13 @@ master_run(struct config *cfg, const char *envfile)
 	m.nslots = MIN(cfg_workers(cfg), SLOTS_MAX);
 	m.logfd = STDERR_FILENO;
 	master_log_reopen(&m);
-	if ((m.circuits = circuit_shm_new()) == NULL) {
+	if ((m.circuits = circuit_shm_open(cfg->circuit_file)) == NULL) {
+		log_warn(&m.log, "CIRCUIT_FILE %s: %s; the circuit state is "
+		    "not shared with the runner", cfg->circuit_file,
+		    strerror(errno));
+		m.circuits = circuit_shm_new();
+	}
+	if (m.circuits == NULL) {
 		log_error(&m.log, "cannot map the shared circuit state");
 		return 71;
 	}

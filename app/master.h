@@ -20,6 +20,9 @@
  * a reload (re-read from envfile). Returns the process exit code.
  */
 int	master_run(struct config *cfg, const char *envfile);
+/* Opens LOG_FILE for appending (shared by every process); standard error
+ * when it is unset or cannot be opened. */
+int	master_log_open(const struct config *cfg);
 /*
  * Delay before respawning a worker that ended after lived_ms; clean is
  * true for exit status 0 (recycling). Counts consecutive quick deaths in

@@ -17,6 +17,8 @@ const struct route app_routes[] = {
 	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },
 	{ "GET",	"^/unified/jobs$",			handle_jobs },
 	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get },
+	{ "DELETE",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_cancel },
+	{ "GET",	"^/unified/batches/([0-9a-fA-F-]{36})$", handle_batch_get },
 	{ "GET",	"^/unified/stats$",			handle_stats },
 };
 

@@ -22,7 +22,7 @@ esac
 VAR=$ROOT/var/$NAME
 SANDBOX=$ROOT/build/sandbox/imagegen-sandbox
 SB_LEONARDO=$((SB + 1)) SB_RUNWARE=$((SB + 2)) SB_GEMINI=$((SB + 3))
-SB_COMFYUI=$((SB + 4)) SB_OLLAMA=$((SB + 5))
+SB_COMFYUI=$((SB + 4)) SB_OLLAMA=$((SB + 5)) WAIT_PORT=$((SB + 6))
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 SOCK=$VAR/run/imagegen.sock
 LOG=$VAR/log
@@ -84,7 +84,8 @@ pg_down() {
 
 app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
-	export SPOOL_DIR="$VAR/spool"
+	export SPOOL_DIR="$VAR/spool" CIRCUIT_FILE="$VAR/run/circuits"
+	export RUNNER_WAIT_LISTEN="127.0.0.1:$WAIT_PORT"
 	export WORKERS="${WORKERS:-}"
 	[ -n "$WORKERS" ] || unset WORKERS
 	sandbox_env
@@ -170,6 +171,33 @@ app_up() {
 	while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 }
 
+# The runner: claims the queued jobs, drives them, hosts the wait endpoint.
+runner_up() {
+	pid=$(cat "$VAR/run/runner.pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
+	app_env
+	(ulimit -n 65536 2>/dev/null || true; cd "$ROOT" &&
+	    exec "$BIN" runner </dev/null >>"$LOG/runner.out" 2>&1) &
+	echo $! >"$VAR/run/runner.pid"
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$WAIT_PORT/"; do
+		i=$((i + 1)); [ $i -lt 100 ] || { echo "runner did not start: see $LOG/" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+runner_down() {
+	pid=$(cat "$VAR/run/runner.pid" 2>/dev/null || true)
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1; i=$((i+1))
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$VAR/run/runner.pid"
+}
+
 app_down() {
 	pid=$(cat "$VAR/run/imagegen.pid" 2>/dev/null || true)
 	[ -n "$pid" ] || return 0
@@ -190,6 +218,7 @@ nginx_conf() {
 	    "$ROOT/nginx/local.conf.in" >"$VAR/nginx/nginx.conf"
 	sed -e "s|@LISTEN@|127.0.0.1:$HTTP_PORT|g" -e "s|@SOCKET@|$SOCK|g" \
 	    -e "s|@STORAGE@|$STORAGE|g" -e "s|@ROOT@|$ROOT|g" \
+	    -e "s|@WAIT@|127.0.0.1:$WAIT_PORT|g" \
 	    "$ROOT/nginx/server.conf.in" >"$VAR/nginx/server.conf"
 }
 
@@ -231,6 +260,7 @@ up() {
 	pg_up
 	sandbox_up
 	app_up
+	runner_up
 	nginx_up
 	wait_health
 	if [ "$NAME" = run ]; then cat <<MSG
@@ -251,16 +281,19 @@ MSG
 
 case $CMD in
 up)		up ;;
-down)		nginx_down; app_down; sandbox_down; pg_down ;;
+down)		nginx_down; app_down; runner_down; sandbox_down; pg_down ;;
 reload)		kill -HUP "$(cat "$VAR/run/imagegen.pid")" ;;
 pg-stop)	pg_down ;;
 pg-start)	pg_up ;;
 app-stop)	app_down ;;
 app-start)	mkdir -p "$VAR/run" "$LOG"; app_up ;;
+runner-stop)	runner_down ;;
+runner-start)	mkdir -p "$VAR/run" "$LOG"; runner_up ;;
+runner-kill)	kill -KILL "$(cat "$VAR/run/runner.pid")" 2>/dev/null; rm -f "$VAR/run/runner.pid" ;;
 env)		app_env; echo "HTTP_PORT=$HTTP_PORT PG_PORT=$PG_PORT VAR=$VAR" \
 		    "DATABASE_URL=$DBURL STORAGE_DIR=$STORAGE" ;;
 status)
-	for p in "$VAR/run/imagegen.pid" "$VAR/nginx/nginx.pid" "$VAR/run/sandbox.pid"; do
+	for p in "$VAR/run/imagegen.pid" "$VAR/run/runner.pid" "$VAR/nginx/nginx.pid" "$VAR/run/sandbox.pid"; do
 		if [ -f "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null; then
 			echo "$(basename "$p" .pid): running (pid $(cat "$p"))"
 		else

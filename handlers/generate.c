@@ -2,43 +2,52 @@
  * handlers/generate.c - POST /unified/generate, POST /unified/generate/quick
  * ({"prompt", "provider"?}, defaults for the rest) and POST
  * /unified/generate/batch ({"requests": [generate bodies]}, up to
- * BATCH_MAX, run at once): all three prepare each generation the same
- * way, so they share this file.
+ * BATCH_MAX): each generation is checked here and queued as a job in
+ * PostgreSQL; the runner does the slow work. The worker never waits:
+ *   default: X-Accel-Redirect to /__wait/..., where nginx holds the client
+ *     until the job ends (the wait endpoint answers with the job, as a
+ *     synchronous API would, or 504 + Location at the deadline);
+ *   Prefer: respond-async (RFC 7240): 202 + Location: /unified/jobs/{id};
+ *   Prefer: wait=N: the synchronous wait is bounded to N seconds;
+ *   Idempotency-Key: the same key and body return the same job (24 h).
  * ?dry_run=1: the candidate order with reasons and the prompt action; no
  * provider called, nothing stored.
- * Statuses: 200 (the job, with its images; a batch: each item with its own
- * status); 400 bad_json, prompt_too_long; 415; 422 invalid_field,
- * missing_field, prompt_*, content_blocked; 429 rate_limited and 503
- * no_provider (Retry-After); 502/503 when every provider failed; 504
- * timeout; 507 storage.
- * Not here: selection, retries, records (lib/providers/engine.c).
+ * Statuses here: 202; 400 bad_json, prompt_too_long; 415; 422
+ * invalid_field, missing_field, prompt_*, idempotency_key_reused; 503
+ * database_unavailable. The wait endpoint adds the job's own (200, 429,
+ * 502, 503, 504, 507: app/waiter.c).
+ * Not here: selection, retries, records (lib/gen/engine.c, the runner).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/worker.h"
 #include "handlers/handlers.h"
+#include "lib/core/hash.h"
 #include "lib/core/timeutil.h"
+#include "lib/core/uuid.h"
 #include "lib/core/util.h"
 #include "lib/json/jobview.h"
 #include "lib/prompt/analyze.h"
 #include "lib/prompt/optimize.h"
 #include "lib/prompt/validate.h"
-#include "lib/providers/engine.h"
+#include "lib/db/queue.h"
+#include "lib/gen/engine.h"
+#include "lib/gen/record.h"
 
-#define SPOOL_CHECK_MS	5000
-#define OLLAMA_MIN_MS	50	/* less left for Ollama: local compressor */
+#define WAIT_SLACK_S	5	/* a wait outlasts the job's deadline by */
 
 /* One generation made ready: parsed, prompt checked and optimized. */
 struct gen_item {
 	struct genreq		 g;
 	struct prompt_check	 c;
 	struct prompt_optimized	 o;
-	struct engine_prompt	 ep;
 	enum err		 e;		/* a request error, if any */
 	char			 why[RES_MESSAGE_MAX];
 	json_t			*details;	/* owned, or NULL */
+	json_t			*record;	/* the queued job (owned) */
 };
 
 static void
@@ -60,17 +69,15 @@ prompt_meta(struct worker *w, const struct prompt_optimized *o)
 	return m;
 }
 
-/* Validates and, past the threshold (and not for a dry run), optimizes
- * the prompt of it->g: with Ollama given up to ollama_ms, or locally when
- * that is under OLLAMA_MIN_MS (a batch whose time for Ollama is spent). */
+/* Validates the prompt of it->g. One over the threshold is left for the
+ * runner to shorten (Ollama takes seconds: never in a worker). */
 static enum err
-item_prompt(struct worker *w, bool dry, long ollama_ms, struct gen_item *it)
+item_prompt(struct worker *w, struct gen_item *it)
 {
 	const struct config *cfg = w->cfg;
 	struct prompt_limits lim = { cfg->prompt_max_chars,
 	    cfg->prompt_optimize_above, cfg->prompt_target_chars };
 	const char *text = it->g.params.prompt;
-	long saved = w->ollama.timeout_ms;
 	enum err e;
 
 	if ((e = prompt_validate(text, strlen(text), &lim, &it->c, it->why,
@@ -81,43 +88,60 @@ item_prompt(struct worker *w, bool dry, long ollama_ms, struct gen_item *it)
 			    (json_int_t)lim.max_chars);
 		return e;
 	}
-	if (it->c.action == PROMPT_OPTIMIZE && !dry && ollama_ms >=
-	    OLLAMA_MIN_MS) {
-		w->ollama.timeout_ms = MIN(saved, ollama_ms);
-		e = prompt_optimize(w->lexicon, &w->ollama, it->c.normalized,
-		    lim.target_chars, PROMPT_METHOD_AUTO, &it->o);
-		w->ollama.timeout_ms = saved;
-	} else if (it->c.action == PROMPT_OPTIMIZE && !dry)
-		e = prompt_optimize_local_because(w->lexicon, it->c.normalized,
-		    lim.target_chars, PROMPT_WHY_BATCH_BUDGET, &it->o);
-	else
-		e = prompt_optimized_none(w->lexicon, it->c.normalized, &it->o);
-	if (e != ERR_OK)
+	if (it->c.action == PROMPT_OPTIMIZE)
+		return ERR_OK;
+	if ((e = prompt_optimized_none(w->lexicon, it->c.normalized,
+	    &it->o)) != ERR_OK)
 		snprintf(it->why, sizeof(it->why), "the prompt could not be "
 		    "prepared (%s)", err_code(e));
 	return e;
 }
 
+/* The candidates for it (new reference), or NULL with it->e / it->why. */
+static json_t *
+item_plan(struct worker *w, struct gen_item *it)
+{
+	struct engine_env env;
+	json_t *cands;
+
+	env_of(w, &env);
+	if ((cands = engine_dry_run(&env, &it->g, it->why,
+	    sizeof(it->why))) == NULL)
+		it->e = ERR_INVALID_FIELD;
+	return cands;
+}
+
 /* Parses body (borrowed: it must outlive it) and prepares its prompt;
  * it->e says how that went. */
 static enum err
-item_prepare(struct worker *w, bool dry, bool quick, long ollama_ms,
-    const json_t *body, struct gen_item *it)
+item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
+    struct gen_item *it)
 {
+	struct record_prompt rp;
+	json_t *meta, *plan;
+
 	if ((it->e = genreq_parse(body, quick, &it->g, it->why,
 	    sizeof(it->why))) != ERR_OK)
 		return it->e;
-	if ((it->e = item_prompt(w, dry, ollama_ms, it)) != ERR_OK)
+	if ((it->e = item_prompt(w, it)) != ERR_OK || dry)
 		return it->e;
-	it->ep = (struct engine_prompt){ it->g.params.prompt, it->o.text,
-	    dry ? NULL : prompt_meta(w, &it->o), it->o.optimization_ms };
-	return ERR_OK;
+	/* What no provider can serve is a request error, before any job. */
+	if ((plan = item_plan(w, it)) == NULL)
+		return it->e;
+	json_decref(plan);
+	meta = it->o.text ? prompt_meta(w, &it->o) : NULL;
+	rp = (struct record_prompt){ it->g.params.prompt, it->o.text, meta,
+	    it->o.optimization_ms };
+	if ((it->record = record_new(&it->g, &rp, JOB_QUEUED)) == NULL)
+		it->e = ERR_NOMEM;
+	json_decref(meta);
+	return it->e;
 }
 
 static void
 item_fini(struct gen_item *it)
 {
-	json_decref(it->ep.meta);
+	json_decref(it->record);
 	json_decref(it->details);
 	prompt_optimized_fini(&it->o);
 	prompt_check_fini(&it->c);
@@ -128,75 +152,125 @@ item_fini(struct gen_item *it)
 static json_t *
 item_dry_run(struct worker *w, struct gen_item *it)
 {
-	struct engine_env env;
 	json_t *cands;
 
-	env_of(w, &env);
-	if ((cands = engine_dry_run(&env, &it->g, it->why,
-	    sizeof(it->why))) == NULL) {
-		it->e = ERR_INVALID_FIELD;
+	if ((cands = item_plan(w, it)) == NULL)
 		return NULL;
-	}
 	return json_pack("{s:b,s:{s:s,s:I,s:I},s:o}", "dry_run", 1, "prompt",
 	    "action", prompt_action_name(it->c.action), "length",
 	    (json_int_t)it->c.chars, "target",
 	    (json_int_t)w->cfg->prompt_target_chars, "candidates", cands);
 }
 
-/* Replays spooled job records now and then (the database may be back). */
-static void
-spool_check(struct worker *w, struct engine_env *env)
+/* The Prefer header (RFC 7240): respond-async, and wait=N in *wait_s
+ * (else -1). */
+static bool
+prefer_parse(const char *h, long *wait_s)
 {
-	if (time_mono_ms() - w->spool_at_ms <= SPOOL_CHECK_MS)
-		return;
-	w->spool_at_ms = time_mono_ms();
-	engine_spool_replay(env);
-}
+	bool async = false;
+	const char *p = h;
+	char *end;
 
-/* Error details of a failed generation: its id and attempts. */
-static json_t *
-out_details(const struct engine_out *out)
-{
-	const json_t *r = out->record;
+	*wait_s = -1;
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		if (strncasecmp(p, "respond-async", 13) == 0 &&
+		    strchr(" \t,;", p[13]) != NULL)
+			async = true;
+		else if (strncasecmp(p, "wait=", 5) == 0) {
+			long v = strtol(p + 5, &end, 10);
 
-	if (r == NULL)
-		return NULL;
-	return json_pack("{s:O,s:O}", "generation_id", json_object_get(r,
-	    "id"), "attempts", json_object_get(r, "attempts"));
-}
-
-static enum err
-gen_answer(struct request *req, struct response *res, struct engine_out *out)
-{
-	char ra[24];
-
-	if (out->err == ERR_OK)
-		return res_json_take(res, 200, jobview_render(out->record,
-		    req->w->cfg->public_base_url));
-	req_fail(res, out->err, "%s", out->message);
-	res->details = out_details(out);
-	if (out->retry_after_s > 0) {
-		snprintf(ra, sizeof(ra), "%ld", out->retry_after_s);
-		res_header(res, "Retry-After", ra);
+			if (end != p + 5 && v >= 0)
+				*wait_s = v;
+		}
+		p = strchr(p, ',');
 	}
-	return out->err;
+	return async;
+}
+
+/* The answer that hands the client to nginx and the wait endpoint
+ * (kind "job" or "batch"), or 202 + Location with Prefer: respond-async. */
+static enum err
+gen_handoff(struct request *req, struct response *res, const char *kind,
+    const char *id, json_t *view)
+{
+	long wait_s, max_s = req->w->cfg->generate_timeout_s + WAIT_SLACK_S;
+	char loc[160], uri[512], pa[32];
+	bool async = prefer_parse(req_header(req, "Prefer") ?
+	    req_header(req, "Prefer") : "", &wait_s);
+
+	snprintf(loc, sizeof(loc), "/unified/%s/%s", strcmp(kind, "job") == 0 ?
+	    "jobs" : "batches", id);
+	if (async) {
+		res_header(res, "Location", loc);
+		res_header(res, "Preference-Applied", "respond-async");
+		return res_json_take(res, 202, json_incref(view));
+	}
+	if (wait_s >= 0) {
+		wait_s = MIN(wait_s, max_s);
+		snprintf(pa, sizeof(pa), "wait=%ld", wait_s);
+		res_header(res, "Preference-Applied", pa);
+	}
+	/* nginx drops this answer's headers: the wait endpoint sets them. */
+	snprintf(uri, sizeof(uri), "/__wait/%s/%s?wait=%ld&rid=%s&cors=%d"
+	    "&applied=%d&replayed=%d", kind, id, wait_s >= 0 ? wait_s : max_s,
+	    req->id, res_header_get(res, "Access-Control-Allow-Origin") !=
+	    NULL, wait_s >= 0, res_header_get(res, "Idempotent-Replayed") !=
+	    NULL);
+	res_header(res, "X-Accel-Redirect", uri);
+	return res_json_take(res, 200, json_object());
+}
+
+/* Queues it->record (with the Idempotency-Key of req, if any). An earlier
+ * job with the same key and body replaces it->record. */
+static enum err
+item_enqueue(struct request *req, struct response *res, bool keyed,
+    struct gen_item *it)
+{
+	const char *key = keyed ? req_header(req, "Idempotency-Key") : NULL;
+	struct db_enqueue q = { req->w->cfg->generate_timeout_s, key, NULL,
+	    NULL };
+	char hash[65];
+	json_t *prev = NULL;
+	enum err e;
+
+	if (key != NULL && (strlen(key) == 0 || strlen(key) > 255))
+		return req_fail(res, ERR_INVALID_FIELD, "Idempotency-Key: 1 "
+		    "to 255 characters");
+	if (key != NULL) {
+		hash_sha256_hex(req->body ? req->body : "", req->body_len,
+		    hash);
+		q.request_hash = hash;
+	}
+	e = db_queue_enqueue(&req->w->db, it->record, &q, &prev);
+	if (e == ERR_IDEMPOTENCY_MISMATCH)
+		return req_fail(res, e, "Idempotency-Key %.64s was used with "
+		    "another request body in the last 24 hours", key);
+	if (e == ERR_DB_UNAVAILABLE)
+		res_header(res, "Retry-After", "2");
+	if (e != ERR_OK)
+		return req_fail(res, e, "the job could not be queued (%s)",
+		    err_code(e));
+	if (prev != NULL) {
+		json_decref(it->record);
+		it->record = prev;
+		res_header(res, "Idempotent-Replayed", "true");
+	}
+	return ERR_OK;
 }
 
 static enum err
 gen_run(struct request *req, struct response *res, bool quick)
 {
 	bool dry = req_query_flag(req, "dry_run");
-	struct engine_out out = { 0 };
-	struct engine_env env;
 	struct gen_item it;
-	json_t *body = NULL, *plan;
+	json_t *body = NULL, *plan, *view = NULL;
 	enum err e;
 
 	memset(&it, 0, sizeof(it));
 	if ((e = req_json_body(req, res, &body)) != ERR_OK)
 		goto out;
-	if ((e = item_prepare(req->w, dry, quick, req->w->cfg->ollama_timeout_ms,
-	    body, &it)) != ERR_OK) {
+	if ((e = item_prepare(req->w, dry, quick, body, &it)) != ERR_OK) {
 		req_fail(res, e, "%s", it.why);
 		res->details = json_incref(it.details);
 		goto out;
@@ -208,12 +282,13 @@ gen_run(struct request *req, struct response *res, bool quick)
 			e = res_json_take(res, 200, plan);
 		goto out;
 	}
-	env_of(req->w, &env);
-	spool_check(req->w, &env);
-	engine_run(&env, &it.g, &it.ep, &out);
-	e = gen_answer(req, res, &out);
+	if ((e = item_enqueue(req, res, true, &it)) != ERR_OK)
+		goto out;
+	view = jobview_render(it.record, req->w->cfg->public_base_url);
+	e = gen_handoff(req, res, "job", json_string_value(json_object_get(
+	    it.record, "id")), view);
 out:
-	json_decref(out.record);
+	json_decref(view);
 	item_fini(&it);
 	json_decref(body);
 	return e;
@@ -277,62 +352,69 @@ batch_requests(struct request *req, struct response *res, const json_t *body,
 	return ERR_OK;
 }
 
-/* Runs the items that are ready, all at once, into runs[0..*nrun) in
- * item order. */
-static enum err
-batch_run(struct worker *w, struct gen_item *items, size_t n,
-    struct engine_item *runs, size_t *nrun)
-{
-	struct engine_env env;
-	size_t i;
-
-	*nrun = 0;
-	for (i = 0; i < n; i++)
-		if (items[i].e == ERR_OK)
-			runs[(*nrun)++] = (struct engine_item){ &items[i].g,
-			    &items[i].ep, { 0 } };
-	env_of(w, &env);
-	spool_check(w, &env);
-	return *nrun ? engine_run_many(&env, runs, *nrun) : ERR_OK;
-}
-
-/* The answer for item i (run r when it ran); counts successes. */
+/* Item i of a batch: its plan (dry run), its queued job's id, or the
+ * request error that kept it from becoming a job. */
 static json_t *
-batch_render(struct worker *w, size_t i, struct gen_item *it,
-    struct engine_item *run, bool dry, size_t *ok)
+batch_item(struct request *req, struct response *res, size_t i, bool dry,
+    struct gen_item *it, size_t *ok)
 {
+	struct response sub;
 	json_t *plan;
 
 	if (it->e != ERR_OK)
 		return batch_error(i, it->e, it->why, it->details, -1);
 	if (dry) {
-		if ((plan = item_dry_run(w, it)) == NULL)
+		if ((plan = item_dry_run(req->w, it)) == NULL)
 			return batch_error(i, it->e, it->why, NULL, -1);
 		(*ok)++;
 		return batch_result(i, plan);
 	}
-	if (run->out.err != ERR_OK) {
-		json_t *d = out_details(&run->out), *o;
-
-		o = batch_error(i, run->out.err, run->out.message, d,
-		    run->out.retry_after_s);
-		json_decref(d);
-		return o;
+	res_init(&sub, res->arena);
+	if (item_enqueue(req, &sub, false, it) != ERR_OK) {
+		plan = batch_error(i, sub.err, sub.message, NULL, -1);
+		res_fini(&sub);
+		return plan;
 	}
+	res_fini(&sub);
 	(*ok)++;
-	return batch_result(i, jobview_render(run->out.record,
-	    w->cfg->public_base_url));
+	return json_pack("{s:I,s:O}", "index", (json_int_t)i, "job_id",
+	    json_object_get(it->record, "id"));
+}
+
+/* Dry run: every item's plan, at once. Else the batch is recorded and
+ * its client handed to the wait endpoint (or 202 + Location). */
+static enum err
+batch_answer(struct request *req, struct response *res, bool dry,
+    json_t *answers, size_t ok)
+{
+	size_t n = json_array_size(answers);
+	char id[UUID_STRLEN + 1];
+	json_t *view;
+	enum err e;
+
+	if (dry)
+		return res_json_take(res, 200, json_pack("{s:I,s:I,s:I,s:f,"
+		    "s:O}", "count", (json_int_t)n, "succeeded", (json_int_t)ok,
+		    "failed", (json_int_t)(n - ok), "batch_time", 0.0, "items",
+		    answers));
+	uuid_make(id);
+	if ((e = db_batch_insert(&req->w->db, id, answers)) != ERR_OK)
+		return req_fail(res, e, "the batch could not be recorded (%s)",
+		    err_code(e));
+	view = json_pack("{s:s,s:I,s:O}", "batch_id", id, "count",
+	    (json_int_t)n, "items", answers);
+	e = gen_handoff(req, res, "batch", id, view);
+	json_decref(view);
+	return e;
 }
 
 enum err
 handle_generate_batch(struct request *req, struct response *res)
 {
 	bool dry = req_query_flag(req, "dry_run");
-	struct engine_item *runs = NULL;
 	struct gen_item *items = NULL;
 	json_t *body = NULL, *arr = NULL, *answers = NULL;
-	int64_t t0 = time_mono_ms();
-	size_t i, n, nrun = 0, r = 0, ok = 0;
+	size_t i, n, ok = 0;
 	enum err e;
 
 	if ((e = req_json_body(req, res, &body)) != ERR_OK ||
@@ -340,36 +422,20 @@ handle_generate_batch(struct request *req, struct response *res)
 		goto out;
 	n = json_array_size(arr);
 	items = calloc(n, sizeof(*items));
-	runs = calloc(n, sizeof(*runs));
-	if (items == NULL || runs == NULL || (answers = json_array()) == NULL) {
+	if (items == NULL || (answers = json_array()) == NULL) {
 		e = req_fail(res, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Prompts are prepared one after another; Ollama gets at most
-	 * OLLAMA_TIMEOUT_MS for the whole batch (as for one request), the
-	 * items after that use the local compressor (batch_budget). */
-	for (i = 0; i < n; i++)
-		(void)item_prepare(req->w, dry, false,
-		    req->w->cfg->ollama_timeout_ms - (time_mono_ms() - t0),
-		    json_array_get(arr, i), &items[i]);
-	if (!dry && (e = batch_run(req->w, items, n, runs, &nrun)) != ERR_OK) {
-		req_fail(res, e, "the batch could not start");
-		goto out;
+	for (i = 0; i < n; i++) {
+		(void)item_prepare(req->w, dry, false, json_array_get(arr, i),
+		    &items[i]);
+		json_array_append_new(answers, batch_item(req, res, i, dry,
+		    &items[i], &ok));
 	}
-	for (i = 0; i < n; i++)
-		json_array_append_new(answers, batch_render(req->w, i,
-		    &items[i], items[i].e == ERR_OK && !dry ? &runs[r++] :
-		    NULL, dry, &ok));
-	e = res_json_take(res, 200, json_pack("{s:I,s:I,s:I,s:f,s:O}",
-	    "count", (json_int_t)n, "succeeded", (json_int_t)ok, "failed",
-	    (json_int_t)(n - ok), "batch_time", (double)(time_mono_ms() - t0)
-	    / 1000.0, "items", answers));
+	e = batch_answer(req, res, dry, answers, ok);
 out:
-	for (i = 0; i < nrun; i++)
-		json_decref(runs[i].out.record);
 	for (i = 0; items != NULL && i < json_array_size(arr); i++)
 		item_fini(&items[i]);
-	free(runs);
 	free(items);
 	json_decref(answers);
 	json_decref(body);

@@ -14,7 +14,7 @@
 #include "lib/core/timeutil.h"
 #include "lib/db/jobs.h"
 #include "lib/json/jobview.h"
-#include "lib/providers/genreq.h"
+#include "lib/gen/genreq.h"
 
 static const char *const statuses[] = { "pending", "running", "completed",
     "failed", NULL };

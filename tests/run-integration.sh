@@ -15,11 +15,14 @@ export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
 export POLL_INTERVAL_MS=100 POLL_TIMEOUT_S=5 PROVIDER_TIMEOUT_MS=2000
 export CIRCUIT_FAILURES=3 CIRCUIT_COOLDOWN_S=2 GENERATE_TIMEOUT_S=15
 export RETRY_AFTER_CAP_S=2 IMAGE_MAX_BYTES=16777216
+# A killed runner's jobs are taken over after 2 s (the drills).
+export RUNNER_LEASE_S=2
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
 export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1
 trap 'sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1' EXIT INT TERM
-rm -rf "$ROOT/var/test/log" "$ROOT/var/test/storage"
+rm -rf "$ROOT/var/test/log" "$ROOT/var/test/storage" \
+    "$ROOT/var/test/run/circuits"
 if ! sh "$ROOT/app/stack.sh" up test "$BIN"; then
 	tail -n 30 "$ROOT/var/test/log/"*.log
 	mkdir -p "$ROOT/build/test-logs"; echo "0 1" >"$ROOT/build/test-logs/integration.count"
@@ -36,6 +39,13 @@ if ls "$ROOT/var/test/log/"san.* >/dev/null 2>&1; then
 	echo "FAIL  sanitizer reports from the running service:"
 	head -n 60 "$ROOT/var/test/log/"san.*
 	echo "0 1" >"$ROOT/build/test-logs/sanitizer.count"
+	rc=1
+fi
+# The runner's own sanitizer reports and crashes count the same.
+if grep -E 'AddressSanitizer|runtime error' "$ROOT/var/test/log/runner.out" >/dev/null 2>&1; then
+	echo "FAIL  the runner reported:"
+	head -n 40 "$ROOT/var/test/log/runner.out"
+	echo "0 1" >"$ROOT/build/test-logs/runner.count"
 	rc=1
 fi
 # A worker that died by itself (not the kill -9 of the drills) is a bug.

@@ -69,6 +69,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "BATCH_MAX",		   CFG_INT,    F(batch_max),		"16",	1, 256 },
 	{ "CIRCUIT_FAILURES",	   CFG_INT,    F(circuit_failures),	"5",	1, 1000 },
 	{ "CIRCUIT_COOLDOWN_S",	   CFG_INT,    F(circuit_cooldown_s),	"30",	1, 86400 },
+	{ "CIRCUIT_FILE",	   CFG_STR,    F(circuit_file),		"var/run/circuits", 0, 0 },
+	{ "RUNNER_MAX_INFLIGHT",   CFG_INT,    F(runner_max_inflight),	"1024",	1, 100000 },
+	{ "RUNNER_LEASE_S",	   CFG_INT,    F(runner_lease_s),	"30",	2, 3600 },
+	{ "RUNNER_WAIT_LISTEN",	   CFG_STR,    F(runner_wait_listen),	"127.0.0.1:8004", 0, 0 },
+	{ "RUNNER_GRACE_S",	   CFG_INT,    F(runner_grace_s),	"20",	0, 3600 },
 };
 
 /* Log level names, indexed by enum log_level. */

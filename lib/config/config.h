@@ -56,6 +56,12 @@ struct config {
 	long		 batch_max;
 	long		 circuit_failures;
 	long		 circuit_cooldown_s;
+	char		*circuit_file;		/* shared by master and runner */
+	/* runner */
+	long		 runner_max_inflight;	/* generations at once */
+	long		 runner_lease_s;	/* a claimed job's lease */
+	char		*runner_wait_listen;	/* host:port, "" = no waits */
+	long		 runner_grace_s;	/* SIGTERM: finish in-flight */
 };
 
 /*

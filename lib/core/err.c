@@ -3,6 +3,7 @@
  * Not here: deciding which error applies (callers), JSON rendering.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "lib/core/err.h"
 
@@ -38,6 +39,8 @@ static const struct err_row err_rows[] = {
 	[ERR_DB_UNAVAILABLE]	   = { 503, "database_unavailable",	"the database is unavailable" },
 	[ERR_DB]		   = { 500, "database_error",		"a database query failed" },
 	[ERR_NOMEM]		   = { 500, "out_of_memory",		"out of memory" },
+	[ERR_CANCELLED]		   = { 409, "cancelled",		"the job was cancelled" },
+	[ERR_IDEMPOTENCY_MISMATCH] = { 422, "idempotency_key_reused",	"this Idempotency-Key was used with another request body" },
 	[ERR_INTERNAL]		   = { 500, "internal_error",		"internal error" },
 };
 
@@ -62,4 +65,16 @@ const char *
 err_code(enum err e)
 {
 	return err_row_get(e)->code;
+}
+
+enum err
+err_from_code(const char *code)
+{
+	int e;
+
+	for (e = 0; code != NULL && e < ERR__MAX; e++)
+		if (err_rows[e].code != NULL &&
+		    strcmp(err_rows[e].code, code) == 0)
+			return (enum err)e;
+	return ERR_INTERNAL;
 }

@@ -37,6 +37,8 @@ enum err {
 	ERR_DB_UNAVAILABLE,		/* cannot reach PostgreSQL */
 	ERR_DB,				/* query failed */
 	ERR_NOMEM,
+	ERR_CANCELLED,			/* the job was cancelled */
+	ERR_IDEMPOTENCY_MISMATCH,	/* Idempotency-Key reused, body differs */
 	ERR_INTERNAL,
 	ERR__MAX
 };
@@ -51,5 +53,7 @@ struct err_row {
 const struct err_row	*err_row_get(enum err e);
 int			 err_status(enum err e);
 const char		*err_code(enum err e);
+/* The enum value of a code string ("timeout"); ERR_INTERNAL if unknown. */
+enum err		 err_from_code(const char *code);
 
 #endif

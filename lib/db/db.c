@@ -34,6 +34,8 @@ db_drop(struct db *db, const char *why)
 	db->retry_at_ms = time_mono_ms() + DB_RETRY_MS;
 }
 
+static enum err	db_listen_all(struct db *);
+
 enum err
 db_conn_get(struct db *db, PGconn **out)
 {
@@ -59,8 +61,58 @@ db_conn_get(struct db *db, PGconn **out)
 		    "out of memory");
 		return ERR_DB_UNAVAILABLE;
 	}
+	if (db->listen != NULL && db_listen_all(db) != ERR_OK)
+		return ERR_DB_UNAVAILABLE;
 	*out = db->conn;
 	return ERR_OK;
+}
+
+/* LISTEN on every channel of db->listen (after each connect). */
+static enum err
+db_listen_all(struct db *db)
+{
+	char sql[128];
+	PGresult *r;
+	size_t i;
+	bool ok = true;
+
+	for (i = 0; ok && db->listen[i] != NULL; i++) {
+		snprintf(sql, sizeof(sql), "LISTEN %s", db->listen[i]);
+		r = PQexec(db->conn, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	if (!ok)
+		db_drop(db, PQerrorMessage(db->conn));
+	return ok ? ERR_OK : ERR_DB_UNAVAILABLE;
+}
+
+int
+db_socket(struct db *db)
+{
+	PGconn *c;
+
+	return db_conn_get(db, &c) == ERR_OK ? PQsocket(c) : -1;
+}
+
+bool
+db_notify_next(struct db *db, char *channel, size_t chlen, char *payload,
+    size_t paylen)
+{
+	PGnotify *n;
+
+	if (db->conn == NULL)
+		return false;
+	if (PQconsumeInput(db->conn) == 0) {
+		db_drop(db, PQerrorMessage(db->conn));
+		return false;
+	}
+	if ((n = PQnotifies(db->conn)) == NULL)
+		return false;
+	snprintf(channel, chlen, "%s", n->relname);
+	snprintf(payload, paylen, "%s", n->extra);
+	PQfreemem(n);
+	return true;
 }
 
 enum err
@@ -87,6 +139,7 @@ db_exec(struct db *db, const char *sql, int nparams,
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		db_drop(db, PQerrorMessage(c));
+		db->retry_at_ms = 0;	/* it was up: try again at once */
 		e = ERR_DB_UNAVAILABLE;
 	} else {
 		log_error(db->log, "query failed: %s",
@@ -111,7 +164,14 @@ db_ping(struct db *db, double *ms)
 enum err
 db_begin(struct db *db)
 {
-	return db_exec(db, "BEGIN", 0, NULL, NULL);
+	bool had = db->conn != NULL;
+	enum err e = db_exec(db, "BEGIN", 0, NULL, NULL);
+
+	/* A connection that broke while idle (the server restarted) is
+	 * found out here, where nothing was sent yet: one new one at once. */
+	if (e == ERR_DB_UNAVAILABLE && had)
+		e = db_exec(db, "BEGIN", 0, NULL, NULL);
+	return e;
 }
 
 enum err

@@ -6,6 +6,8 @@
 #ifndef DB_DB_H
 #define DB_DB_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -20,6 +22,8 @@ struct db {
 	long		 connect_timeout_s;
 	int64_t		 retry_at_ms;	/* no reconnect before (monotonic) */
 	struct log	*log;		/* borrowed */
+	const char *const *listen;	/* channels LISTENed on each connect,
+					   NULL-ended; NULL = none */
 };
 
 void		db_init(struct db *db, const struct config *cfg,
@@ -40,6 +44,13 @@ enum err	db_exec(struct db *db, const char *sql, int nparams,
 		    const char *const *params, PGresult **out);
 /* SELECT 1 round trip; latency in *ms. */
 enum err	db_ping(struct db *db, double *ms);
+/* The connection's socket (connecting if needed), -1 when down: poll it
+ * for notifications. */
+int		db_socket(struct db *db);
+/* Reads what arrived; true with the next notification's channel and
+ * payload copied out, false when there is none (or the link broke). */
+bool		db_notify_next(struct db *db, char *channel, size_t chlen,
+		    char *payload, size_t paylen);
 enum err	db_begin(struct db *db);
 enum err	db_commit(struct db *db);
 /* Best effort; never fails the caller. */

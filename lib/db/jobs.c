@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "lib/db/jobs.h"
+#include "lib/db/jobs_sql.h"
 
-/* Text of a member (strings as is, numbers and objects as JSON), or NULL. */
-static char *
-member_text(const json_t *o, const char *key)
+char *
+db_member_text(const json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -22,31 +22,35 @@ member_text(const json_t *o, const char *key)
 	    JSON_REAL_PRECISION(17));
 }
 
-#define JOB_NPARAMS	17
+#define JOB_NPARAMS	18
 static const char *const job_keys[JOB_NPARAMS] = {
 	"id", "project_id", "status", "requested_provider", "provider",
 	"prompt_original", "prompt_final", "prompt_meta", "params",
 	"attempts", "error", "optimize_ms", "generate_ms", "created_at",
-	"completed_at", "provider_model", "warnings",
+	"completed_at", "provider_model", "warnings", "resume",
 };
 
 static const char job_upsert[] =
     "INSERT INTO generation_jobs (id, project_id, status, "
     "requested_provider, provider, prompt_original, prompt_final, "
     "prompt_meta, params, attempts, error, optimize_ms, generate_ms, "
-    "created_at, completed_at, provider_model, warnings) VALUES ($1::uuid, "
+    "created_at, completed_at, provider_model, warnings, resume) "
+    "VALUES ($1::uuid, "
     "$2, $3, $4, $5, $6, $7, "
     "coalesce($8::jsonb, '{}'), coalesce($9::jsonb, '{}'), "
     "coalesce($10::jsonb, '[]'), $11::jsonb, $12::float8, $13::float8, "
     "coalesce($14::timestamptz, now()), $15::timestamptz, $16, "
-    "coalesce($17::jsonb, '[]')) "
+    "coalesce($17::jsonb, '[]'), $18::jsonb) "
     "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
     "provider = EXCLUDED.provider, prompt_final = EXCLUDED.prompt_final, "
     "prompt_meta = EXCLUDED.prompt_meta, attempts = EXCLUDED.attempts, "
     "error = EXCLUDED.error, optimize_ms = EXCLUDED.optimize_ms, "
     "generate_ms = EXCLUDED.generate_ms, "
     "completed_at = EXCLUDED.completed_at, "
-    "provider_model = EXCLUDED.provider_model, warnings = EXCLUDED.warnings";
+    "provider_model = EXCLUDED.provider_model, warnings = EXCLUDED.warnings, "
+    "resume = EXCLUDED.resume "
+    /* a final state (completed, failed, cancelled) is never left */
+    "WHERE generation_jobs.status IN ('pending', 'queued', 'running')";
 
 #define IMG_NPARAMS	12
 static const char *const img_keys[IMG_NPARAMS - 2] = {
@@ -80,7 +84,7 @@ save_images(struct db *db, const json_t *job, const char *id,
 
 	json_array_foreach(json_object_get(job, "images"), i, img) {
 		for (k = 0; k < IMG_NPARAMS - 2; k++)
-			p[k] = member_text(img, img_keys[k]);
+			p[k] = db_member_text(img, img_keys[k]);
 		p[IMG_NPARAMS - 2] = strdup(id);
 		p[IMG_NPARAMS - 1] = strdup(project);
 		e = db_exec(db, img_insert, IMG_NPARAMS,
@@ -101,7 +105,7 @@ save(struct db *db, const json_t *job, bool durable)
 	enum err e;
 
 	for (k = 0; k < JOB_NPARAMS; k++)
-		p[k] = member_text(job, job_keys[k]);
+		p[k] = db_member_text(job, job_keys[k]);
 	if (!p[0] || !p[1] || !p[2] || !p[5]) {
 		e = ERR_INVALID_FIELD;
 		goto out;
@@ -120,6 +124,9 @@ save(struct db *db, const json_t *job, bool durable)
 		    (const char *const *)p, NULL);
 	if (e == ERR_OK)
 		e = save_images(db, job, p[0], p[1]);
+	if (e == ERR_OK && db_jobs_status_final(p[2]))
+		e = db_exec(db, "SELECT pg_notify('" DB_CHANNEL_DONE "', $1)",
+		    1, (const char *const *)&p[0], NULL);
 	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK)
@@ -141,29 +148,8 @@ db_jobs_save_progress(struct db *db, const json_t *job)
 	return save(db, job, false);
 }
 
-/* The SELECT list that renders one job row (alias j) as a JSON record. */
-#define JOB_JSON							\
-    "json_build_object('id', j.id, 'project_id', j.project_id, "	\
-    "'status', j.status, 'requested_provider', j.requested_provider, "	\
-    "'provider', j.provider, 'prompt_original', j.prompt_original, "	\
-    "'prompt_final', j.prompt_final, 'prompt_meta', j.prompt_meta, "	\
-    "'params', j.params, 'attempts', j.attempts, 'error', j.error, "	\
-    "'optimize_ms', j.optimize_ms, 'generate_ms', j.generate_ms, "	\
-    "'created_at', to_char(j.created_at AT TIME ZONE 'UTC', "		\
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'completed_at', "		\
-    "to_char(j.completed_at AT TIME ZONE 'UTC', "			\
-    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), 'provider_model', "		\
-    "j.provider_model, 'warnings', j.warnings, 'images', coalesce(("	\
-    "SELECT json_agg(json_build_object('id', i.id, 'provider', "	\
-    "i.provider, 'provider_image_id', i.provider_image_id, "		\
-    "'source_url', i.source_url, 'local_path', i.local_path, 'width', "	\
-    "i.width, 'height', i.height, 'format', i.format, 'bytes', "	\
-    "i.bytes, 'sha256', i.sha256) ORDER BY i.created_at, i.id) "	\
-    "FROM images i WHERE i.job_id = j.id), '[]'::json))"
-
-/* Parses column 0 of every row into a JSON array. */
-static enum err
-rows_to_array(PGresult *r, json_t **out)
+enum err
+db_rows_to_array(PGresult *r, json_t **out)
 {
 	json_t *a = json_array(), *v;
 	int i;
@@ -193,7 +179,7 @@ db_jobs_get(struct db *db, const char *id, json_t **out)
 	    "WHERE j.id = $1::uuid", 1, &id, &r);
 	if (e == ERR_OK && PQntuples(r) == 0)
 		e = ERR_NOT_FOUND;
-	if (e == ERR_OK && (e = rows_to_array(r, &a)) == ERR_OK)
+	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)
 		*out = json_incref(json_array_get(a, 0));
 	json_decref(a);
 	PQclear(r);
@@ -254,7 +240,7 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 		    1));
 		n = q->limit;
 	}
-	e = rows_to_array(r, items);
+	e = db_rows_to_array(r, items);
 	while (e == ERR_OK && json_array_size(*items) > (size_t)n)
 		json_array_remove(*items, json_array_size(*items) - 1);
 	PQclear(r);
@@ -289,7 +275,14 @@ db_jobs_stats(struct db *db, const char *since, json_t **out)
 
 	*out = NULL;
 	if ((e = db_exec(db, jobs_stats_sql, 1, &since, &r)) == ERR_OK)
-		e = rows_to_array(r, out);
+		e = db_rows_to_array(r, out);
 	PQclear(r);
 	return e;
+}
+
+bool
+db_jobs_status_final(const char *status)
+{
+	return status != NULL && (strcmp(status, "completed") == 0 ||
+	    strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0);
 }

@@ -10,12 +10,17 @@
  *    "created_at","completed_at","provider_model","warnings":[],
  *    "images":[{"id","provider",
  *    "provider_image_id","source_url","local_path","width","height",
- *    "format","bytes","sha256"}]}
+ *    "format","bytes","sha256"}],
+ *    "resume":null|{"provider","remote_id",...}}
+ * and, read back only: "claims", "webhook_url", "deadline_in_ms".
+ * A save of a job already in a final state changes nothing; the save
+ * that makes it final NOTIFYs DB_CHANNEL_DONE with its id.
  * Not here: building the record (the engine), URLs (handlers).
  */
 #ifndef DB_JOBS_H
 #define DB_JOBS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -23,6 +28,11 @@
 #include "lib/db/db.h"
 
 #define DB_CURSOR_MAX	96
+/* NOTIFY channels: a job was queued (or released); a job reached a final
+ * state (payload: its id); a job was cancelled (payload: its id). */
+#define DB_CHANNEL_QUEUED	"imagegen_jobs"
+#define DB_CHANNEL_DONE		"imagegen_done"
+#define DB_CHANNEL_CANCEL	"imagegen_cancel"
 
 struct db_jobs_query {
 	const char	*project_id;	/* NULL = any */
@@ -45,6 +55,8 @@ enum err	db_jobs_save(struct db *db, const json_t *job);
  * for the WAL flush. A crash may lose it; the job's final save (durable,
  * the whole record again) or its spool file stands for it. */
 enum err	db_jobs_save_progress(struct db *db, const json_t *job);
+/* True for completed, failed and cancelled: states never left. */
+bool		db_jobs_status_final(const char *status);
 /* The job record of id (with images) in *out (caller json_decref()s);
  * ERR_NOT_FOUND when there is none. */
 enum err	db_jobs_get(struct db *db, const char *id, json_t **out);

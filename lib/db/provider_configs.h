@@ -1,7 +1,7 @@
 /*
  * lib/db/provider_configs.h - the provider_configs table: per provider
  * enabled, priority, weight, timeout, retries, rate limit, default model.
- * Not here: what the engine does with them (lib/providers/engine.c).
+ * Not here: what the engine does with them (lib/gen/engine.c).
  */
 #ifndef DB_PROVIDER_CONFIGS_H
 #define DB_PROVIDER_CONFIGS_H

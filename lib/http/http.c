@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -336,12 +337,16 @@ collect(struct http_multi *m)
 }
 
 enum err
-http_multi_run(struct http_multi *m, long wait_ms)
+http_multi_run(struct http_multi *m, long wait_ms, int fd)
 {
+	struct curl_waitfd wfd = { fd, CURL_WAIT_POLLIN, 0 };
+	struct pollfd pfd = { fd, POLLIN, 0 };
 	int still;
 
 	if (m->multi == NULL || m->running == 0) {
-		if (wait_ms > 0)
+		if (wait_ms > 0 && fd >= 0)
+			(void)poll(&pfd, 1, (int)wait_ms);
+		else if (wait_ms > 0)
 			usleep((useconds_t)wait_ms * 1000);
 		return ERR_OK;
 	}
@@ -349,8 +354,9 @@ http_multi_run(struct http_multi *m, long wait_ms)
 		return ERR_INTERNAL;
 	if (collect(m) > 0)
 		return ERR_OK;
-	if (wait_ms > 0 && m->running > 0 &&
-	    curl_multi_poll(m->multi, NULL, 0, (int)wait_ms, NULL) != CURLM_OK)
+	if (wait_ms > 0 && m->running > 0 && curl_multi_poll(m->multi,
+	    fd >= 0 ? &wfd : NULL, fd >= 0 ? 1 : 0, (int)wait_ms, NULL) !=
+	    CURLM_OK)
 		return ERR_INTERNAL;
 	if (curl_multi_perform(m->multi, &still) != CURLM_OK)
 		return ERR_INTERNAL;

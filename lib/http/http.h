@@ -102,9 +102,10 @@ void		http_multi_fini(struct http_multi *m);
  * already, with err and why. */
 enum err	http_xfer_start(struct http_multi *m, struct http_xfer *x,
 		    const struct http_request *req);
-/* Moves every transfer on, waiting up to wait_ms for activity; each one
- * that ended has done set. ERR_NOMEM / ERR_INTERNAL on a multi failure. */
-enum err	http_multi_run(struct http_multi *m, long wait_ms);
+/* Moves every transfer on, waiting up to wait_ms for activity on them or
+ * input on fd (-1: none); each one that ended has done set. ERR_NOMEM /
+ * ERR_INTERNAL on a multi failure. */
+enum err	http_multi_run(struct http_multi *m, long wait_ms, int fd);
 /* Detaches x (done or not) and frees what it holds, res included. */
 void		http_xfer_fini(struct http_multi *m, struct http_xfer *x);
 /* 408, 429 and 5xx: worth another try. */

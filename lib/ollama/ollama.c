@@ -35,26 +35,16 @@ url_join(const struct ollama *o, const char *path, char *buf, size_t len)
 	    n - 1 : n), o->url, path);
 }
 
-/* One POST /api/generate; the status decides the error. */
+/* The verdict on an answer of POST /api/generate: the status, then the
+ * JSON; *ans (caller decrefs) holds it when it is JSON. */
 static enum err
-generate_once(struct ollama *o, const char *body, long budget_ms,
-    struct http_response *res, json_t **ans, char *why, size_t whylen)
+generate_judge(const struct http_response *res, json_t **ans, char *why,
+    size_t whylen)
 {
-	char url[1024];
-	struct http_request req = { .method = "POST", .url = url,
-	    .headers = json_headers, .body = body, .body_len = strlen(body),
-	    .connect_ms = o->connect_ms, .timeout_ms = budget_ms,
-	    .max_bytes = 4u * 1024 * 1024 };
-	enum err e;
-
-	url_join(o, "/api/generate", url, sizeof(url));
-	e = http_json(o->http, &req, res, ans, why, whylen);
-	if (e == ERR_BAD_RESPONSE && res->status != 200 && res->status != 0)
-		e = ERR_OK;	/* judged by the status below */
-	if (e != ERR_OK)
-		return e;
+	*ans = res->body ? json_loadb(res->body, res->len, 0, NULL) : NULL;
 	if (res->status == 404) {
-		snprintf(why, whylen, "model_missing: %s", res->body);
+		snprintf(why, whylen, "model_missing: %.200s", res->body ?
+		    res->body : "");
 		return ERR_PROVIDER_INVALID;
 	}
 	if (res->status == 429 || res->status >= 500) {
@@ -62,10 +52,26 @@ generate_once(struct ollama *o, const char *body, long budget_ms,
 		return ERR_PROVIDER_UNAVAILABLE;
 	}
 	if (res->status != 200 || *ans == NULL) {
-		snprintf(why, whylen, "Ollama answered HTTP %ld", res->status);
+		snprintf(why, whylen, "Ollama answered HTTP %ld%s", res->status,
+		    *ans == NULL ? " (not JSON)" : "");
 		return ERR_BAD_RESPONSE;
 	}
 	return ERR_OK;
+}
+
+/* One POST /api/generate; the status decides the error. */
+static enum err
+generate_once(struct ollama *o, const char *body, long budget_ms,
+    struct http_response *res, json_t **ans, char *why, size_t whylen)
+{
+	struct ollama_call c;
+	enum err e;
+
+	ollama_generate_request(o, body, budget_ms, &c);
+	*ans = NULL;
+	if ((e = http_do(o->http, &c.req, res, why, whylen)) != ERR_OK)
+		return e;
+	return generate_judge(res, ans, why, whylen);
 }
 
 static enum err
@@ -83,22 +89,58 @@ answer_text(json_t *ans, char **out, char *why, size_t whylen)
 	return (*out = strdup(t)) ? ERR_OK : ERR_NOMEM;
 }
 
+void
+ollama_generate_request(const struct ollama *o, const char *body,
+    long budget_ms, struct ollama_call *c)
+{
+	url_join(o, "/api/generate", c->url, sizeof(c->url));
+	c->req = (struct http_request){ .method = "POST", .url = c->url,
+	    .headers = json_headers, .body = body, .body_len = strlen(body),
+	    .connect_ms = o->connect_ms, .timeout_ms = budget_ms,
+	    .max_bytes = 4u * 1024 * 1024 };
+}
+
+char *
+ollama_generate_body(const struct ollama *o, const char *prompt,
+    double temperature, long num_predict)
+{
+	json_t *b = json_pack("{s:s,s:s,s:b,s:{s:f,s:I}}", "model", o->model,
+	    "prompt", prompt, "stream", 0, "options", "temperature",
+	    temperature, "num_predict", (json_int_t)num_predict);
+	char *text = b ? json_dumps(b, JSON_COMPACT) : NULL;
+
+	json_decref(b);
+	return text;
+}
+
+enum err
+ollama_generate_reply(const struct http_response *res, char **out, char *why,
+    size_t whylen)
+{
+	json_t *ans = NULL;
+	enum err e;
+
+	*out = NULL;
+	if ((e = generate_judge(res, &ans, why, whylen)) == ERR_OK)
+		e = answer_text(ans, out, why, whylen);
+	json_decref(ans);
+	return e;
+}
+
 enum err
 ollama_generate(struct ollama *o, const char *prompt, double temperature,
     long num_predict, char **out, double *ms, char *why, size_t whylen)
 {
 	int64_t t0 = time_mono_ms(), left;
 	struct http_response res;
-	json_t *body, *ans = NULL;
+	json_t *ans = NULL;
 	char *text;
 	enum err e = ERR_NOMEM;
 	int attempt;
 
 	*out = NULL;
-	body = json_pack("{s:s,s:s,s:b,s:{s:f,s:I}}", "model", o->model,
-	    "prompt", prompt, "stream", 0, "options", "temperature",
-	    temperature, "num_predict", (json_int_t)num_predict);
-	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL)
+	if ((text = ollama_generate_body(o, prompt, temperature,
+	    num_predict)) == NULL)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
 		left = o->timeout_ms - (time_mono_ms() - t0);
@@ -119,7 +161,6 @@ ollama_generate(struct ollama *o, const char *prompt, double temperature,
 	}
 	free(text);
 out:
-	json_decref(body);
 	*ms = (double)(time_mono_ms() - t0);
 	o->last_ms = *ms;
 	return e;

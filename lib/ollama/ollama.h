@@ -41,6 +41,21 @@ void		ollama_init(struct ollama *o, const struct config *cfg,
 enum err	ollama_generate(struct ollama *o, const char *prompt,
 		    double temperature, long num_predict, char **out,
 		    double *ms, char *why, size_t whylen);
+/* POST /api/generate as a request to run elsewhere (curl multi): url in
+ * c, body borrowed (it must outlive the transfer). */
+struct ollama_call {
+	char			 url[1024];
+	struct http_request	 req;
+};
+/* The JSON body of a non-streaming generate (caller frees), NULL on OOM. */
+char		*ollama_generate_body(const struct ollama *o, const char *prompt,
+		    double temperature, long num_predict);
+void		ollama_generate_request(const struct ollama *o,
+		    const char *body, long budget_ms, struct ollama_call *c);
+/* The answer text of a finished generate's response (caller frees *out),
+ * with ollama_generate()'s errors. */
+enum err	ollama_generate_reply(const struct http_response *res,
+		    char **out, char *why, size_t whylen);
 /* Is the model in /api/tags? A yes is cached OLLAMA_TAGS_TTL_MS, a no
  * or an error OLLAMA_TAGS_MISS_TTL_MS (a pulled model is seen soon);
  * fresh skips the cache (health checks). */

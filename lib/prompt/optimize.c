@@ -206,6 +206,62 @@ prompt_optimize(const struct prompt_lexicon *lex, struct ollama *ollama,
 }
 
 enum err
+prompt_optimize_start(const struct ollama *o, const char *text, long target,
+    long budget_ms, struct prompt_opt_call *c)
+{
+	char *filled;
+
+	memset(c, 0, sizeof(*c));
+	c->t0_us = time_mono_us();
+	c->target = target;
+	if ((c->text = strdup(text)) == NULL ||
+	    (filled = prompt_template_fill(text, target - 1)) == NULL)
+		return ERR_NOMEM;
+	c->body = ollama_generate_body(o, filled, 0.2, target / 2 + 256);
+	free(filled);
+	if (c->body == NULL)
+		return ERR_NOMEM;
+	ollama_generate_request(o, c->body, budget_ms, &c->call);
+	return ERR_OK;
+}
+
+enum err
+prompt_optimize_end(const struct prompt_lexicon *lex, struct prompt_opt_call *c,
+    enum err xerr, const char *xwhy, const struct http_response *res,
+    struct prompt_optimized *out)
+{
+	char *raw = NULL;
+	enum err e = xerr;
+
+	memset(out, 0, sizeof(*out));
+	out->original_length = prompt_chars(c->text);
+	if (e != ERR_OK)
+		snprintf(out->detail, sizeof(out->detail), "%s", xwhy);
+	else
+		e = ollama_generate_reply(res, &raw, out->detail,
+		    sizeof(out->detail));
+	out->fallback_reason = e != ERR_OK ? reason_of(e, out->detail) :
+	    accept_answer(lex, c->text, raw, c->target, out);
+	free(raw);
+	if (out->text == NULL)
+		e = run_local(lex, c->text, c->target, out);
+	else {
+		out->preserved = prompt_keywords_present(lex, out->text);
+		e = ERR_OK;
+	}
+	out->optimization_ms = (double)(time_mono_us() - c->t0_us) / 1000.0;
+	return e;
+}
+
+void
+prompt_opt_call_fini(struct prompt_opt_call *c)
+{
+	free(c->text);
+	free(c->body);
+	c->text = c->body = NULL;
+}
+
+enum err
 prompt_optimize_local_because(const struct prompt_lexicon *lex,
     const char *text, long target, const char *reason,
     struct prompt_optimized *out)

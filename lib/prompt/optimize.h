@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "lib/core/err.h"
+#include "lib/ollama/ollama.h"
 
 struct prompt_lexicon;
 struct ollama;
@@ -46,6 +47,28 @@ struct prompt_optimized {
 enum err	prompt_optimize(const struct prompt_lexicon *lex,
 		    struct ollama *ollama, const char *text, long target,
 		    enum prompt_method m, struct prompt_optimized *out);
+/*
+ * The same optimization with its Ollama call run by the caller (the
+ * runner's curl multi, beside the provider calls): start fills c->call
+ * (send c->call.req, budget_ms at most); end takes the transfer's
+ * outcome (xerr/xwhy, or the response) and completes out exactly as
+ * prompt_optimize() would, the local compressor included. Free c with
+ * prompt_opt_call_fini() after end (or when the call is dropped).
+ */
+struct prompt_opt_call {
+	char			*text;		/* owned copy */
+	long			 target;
+	char			*body;		/* owned: the request body */
+	struct ollama_call	 call;
+	int64_t			 t0_us;
+};
+enum err	prompt_optimize_start(const struct ollama *o, const char *text,
+		    long target, long budget_ms, struct prompt_opt_call *c);
+enum err	prompt_optimize_end(const struct prompt_lexicon *lex,
+		    struct prompt_opt_call *c, enum err xerr, const char *xwhy,
+		    const struct http_response *res,
+		    struct prompt_optimized *out);
+void		prompt_opt_call_fini(struct prompt_opt_call *c);
 /* Why a batch item was not sent to Ollama: the batch's time for Ollama
  * (OLLAMA_TIMEOUT_MS in all) was spent on the items before it. */
 #define PROMPT_WHY_BATCH_BUDGET	"batch_budget"

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/providers/circuit.h"
 
@@ -29,28 +33,64 @@ struct circuit_slot {
 	int			holders[CIRCUIT_HOLD_MAX];	/* pid, 0 = free */
 };
 
+#define CIRCUIT_MAGIC	0x43495231u	/* "CIR1": layout version */
+
 struct circuit_shm {
 	pthread_mutex_t		lock;
+	unsigned		magic;	/* set once initialized (file maps) */
 	struct circuit_slot	slots[CIRCUIT_SLOTS];
 };
 
-struct circuit_shm *
-circuit_shm_new(void)
+static void
+shm_setup(struct circuit_shm *c)
 {
 	pthread_mutexattr_t a;
-	struct circuit_shm *c;
 
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return NULL;
 	memset(c, 0, sizeof(*c));
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	pthread_mutex_init(&c->lock, &a);
 	pthread_mutexattr_destroy(&a);
+	c->magic = CIRCUIT_MAGIC;
+}
+
+struct circuit_shm *
+circuit_shm_new(void)
+{
+	struct circuit_shm *c;
+
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c == MAP_FAILED)
+		return NULL;
+	shm_setup(c);
 	return c;
+}
+
+struct circuit_shm *
+circuit_shm_open(const char *path)
+{
+	struct circuit_shm *c = MAP_FAILED;
+	struct stat st;
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return circuit_shm_new();
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return NULL;
+	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0)
+		goto out;
+	if (st.st_size != (off_t)sizeof(*c) && (ftruncate(fd, 0) != 0 ||
+	    ftruncate(fd, sizeof(*c)) != 0))
+		goto out;
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (c != MAP_FAILED && c->magic != CIRCUIT_MAGIC)
+		shm_setup(c);		/* new file, or another layout */
+out:
+	(void)flock(fd, LOCK_UN);	/* the mapping keeps the file open */
+	close(fd);
+	return c == MAP_FAILED ? NULL : c;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * lib/providers/circuit.h - per-provider circuit breaker, rate limit and
- * cap on calls in flight, shared by every worker: one anonymous shared mapping that the master
- * creates before forking, guarded by one process-shared mutex.
+ * cap on calls in flight, shared by every process of a host (workers and
+ * runner): one shared mapping of CIRCUIT_FILE (anonymous in unit tests),
+ * guarded by one process-shared robust mutex.
  * Not here: deciding what a failure is (engine.c), provider order.
  */
 #ifndef PROVIDERS_CIRCUIT_H
@@ -33,6 +34,11 @@ struct circuit_shm;
 
 /* Maps the shared state (before fork). NULL on failure. */
 struct circuit_shm	*circuit_shm_new(void);
+/* Maps the state kept in file path (created when missing), shared by
+ * every process on this host that opens it: the master's workers and the
+ * runner; NULL or "" maps anonymous memory as circuit_shm_new().
+ * NULL on failure (errno set). Free with circuit_shm_free(). */
+struct circuit_shm	*circuit_shm_open(const char *path);
 void			 circuit_shm_free(struct circuit_shm *c);
 /*
  * May a request go to provider name now? false while the circuit is open

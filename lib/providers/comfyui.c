@@ -108,6 +108,14 @@ poll_next(struct prov_job *job)
 	return n;
 }
 
+/* A job an earlier runner created: poll it (the remote id is set). */
+static enum prov_next
+comfyui_resume(struct prov_job *job)
+{
+	job->out->provider_job_id = strdup(job->remote_id);
+	return poll_next(job);
+}
+
 static enum prov_next
 queued(struct prov_job *job, json_t *j)
 {
@@ -249,6 +257,7 @@ const struct provider prov_comfyui = {
 	.ctx_init = comfyui_ctx,
 	.begin = comfyui_begin,
 	.step = comfyui_step,
+	.resume = comfyui_resume,
 	.health_begin = comfyui_health_begin,
 	.health_check = prov_health_by_status,
 };

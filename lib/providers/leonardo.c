@@ -101,6 +101,14 @@ poll_next(struct prov_job *job)
 	return n;
 }
 
+/* A job an earlier runner created: poll it (the remote id is set). */
+static enum prov_next
+leonardo_resume(struct prov_job *job)
+{
+	job->out->provider_job_id = strdup(job->remote_id);
+	return poll_next(job);
+}
+
 static enum prov_next
 created(struct prov_job *job, json_t *j)
 {
@@ -200,6 +208,7 @@ const struct provider prov_leonardo = {
 	.ctx_init = leonardo_ctx,
 	.begin = leonardo_begin,
 	.step = leonardo_step,
+	.resume = leonardo_resume,
 	.health_begin = leonardo_health_begin,
 	.health_check = prov_health_by_status,
 };

@@ -143,6 +143,10 @@ struct provider {
 	 * or fails with job->err from the common error set. */
 	enum prov_next		 (*step)(struct prov_job *job,
 				    const struct prov_reply *reply);
+	/* Polls the job job->remote_id that an earlier runner started (it
+	 * left it running): the first poll request, as step() would ask for
+	 * it. NULL for providers that answer in one call (nothing to resume). */
+	enum prov_next		 (*resume)(struct prov_job *job);
 	/* The cheap health request (into job->req), and its verdict. */
 	void			 (*health_begin)(struct prov_job *job);
 	enum err		 (*health_check)(const struct prov_reply *r);

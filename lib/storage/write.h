@@ -2,7 +2,7 @@
  * lib/storage/write.h - storing one image: sniffed, size-capped, written
  * to a temp name in its directory, fsync'ed, renamed, directory fsync'ed.
  * Nothing partial is ever left under the final name or as a temp file.
- * Not here: downloading (lib/providers/fetch.c), the database.
+ * Not here: downloading (lib/gen/fetch.c), the database.
  */
 #ifndef STORAGE_WRITE_H
 #define STORAGE_WRITE_H

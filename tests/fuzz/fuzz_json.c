@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "lib/json/json.h"
-#include "lib/providers/genreq.h"
+#include "lib/gen/genreq.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

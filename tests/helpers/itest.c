@@ -249,6 +249,20 @@ itest_sandbox_requests(const char *kind)
 	return out;
 }
 
+size_t
+itest_sandbox_count(const char *kind, const char *method, const char *path)
+{
+	json_t *log = itest_sandbox_requests(kind), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(log, i, e)
+		n += strcmp(json_string_value(json_object_get(e, "method")),
+		    method) == 0 && strncmp(json_string_value(json_object_get(e,
+		    "path")), path, strlen(path)) == 0;
+	json_decref(log);
+	return n;
+}
+
 enum err
 itest_db_open(struct config *cfg, struct log *lg, struct db *db)
 {

@@ -47,6 +47,9 @@ json_t		*itest_sandbox_requests(const char *kind);
 /* Resets the faults of every protocol and waits out the circuits'
  * cooldown (2 s in tests). */
 void		 itest_faults_clear(void);
+/* How many of those requests had method and a path starting with path. */
+size_t		 itest_sandbox_count(const char *kind, const char *method,
+		    const char *path);
 /* Empties that log. */
 void		 itest_sandbox_forget(const char *kind);
 /* Opens db on the test stack's database ($IMAGEGEN_TEST_DB), with cfg

@@ -35,11 +35,14 @@ Test(deploy, systemd_unit_verifies_cleanly)
 {
 	char cmd[8192], out[8192];
 
-	snprintf(cmd, sizeof(cmd), "d=$(mktemp -d) && sed "
+	/* Both units (the service wants the runner), from one folder. */
+	snprintf(cmd, sizeof(cmd), "d=$(mktemp -d) && for u in imagegen "
+	    "imagegen-runner; do sed "
 	    "'s|/usr/local/bin/imagegen|%s/build/rel/imagegen|g' "
-	    "'%s/systemd/imagegen.service' >\"$d/imagegen.service\" && "
+	    "\"%s/systemd/$u.service\" >\"$d/$u.service\"; done && "
 	    "test -x '%s/build/rel/imagegen' || make -C '%s' -s all >&2; "
-	    "systemd-analyze verify \"$d/imagegen.service\" 2>&1; rc=$?; "
+	    "cd \"$d\" && systemd-analyze verify imagegen.service "
+	    "imagegen-runner.service 2>&1; rc=$?; "
 	    "rm -rf \"$d\"; exit $rc", root(), root(), root(), root());
 	cr_assert_eq(run(cmd, out, sizeof(out)), 0, "%s", out);
 	cr_assert_str_empty(out, "systemd-analyze says:\n%s", out);
@@ -66,7 +69,8 @@ Test(deploy, production_nginx_block_matches_template)
 	snprintf(cmd, sizeof(cmd), "cd '%s/nginx' && diff <(grep -v '^#' "
 	    "server.conf.in | sed -e 's|@LISTEN@|127.0.0.1:8003|' -e "
 	    "'s|@SOCKET@|/run/imagegen/imagegen.sock|' -e "
-	    "'s|@STORAGE@|/var/lib/imagegen/storage|') <(grep -v '^#' "
+	    "'s|@STORAGE@|/var/lib/imagegen/storage|' -e 's|@WAIT@|127.0.0.1:8004|') "
+	    "<(grep -v '^#' "
 	    "imagegen.conf) 2>&1", root());
 	{
 		char wrapped[4200];

@@ -203,10 +203,17 @@ Test(generate, fallback_on_malformed_answer, .timeout = 60)
 	    "bad_response", 3);
 }
 
-Test(generate, fallback_on_truncated_image, .timeout = 60)
+/* A truncated download is downloaded again (the image is paid for), never
+ * generated again: one create call, DOWNLOAD_TRIES (3) downloads, then the
+ * next provider. */
+Test(generate, truncated_image_is_downloaded_again_not_generated_again,
+    .timeout = 60)
 {
+	itest_sandbox_forget("runware");
 	expect_fallback("runware", "runware_ai",
-	    "{\"truncate_image\":true,\"path\":\"/img/\"}", "image_invalid", 3);
+	    "{\"truncate_image\":true,\"path\":\"/img/\"}", "image_invalid", 1);
+	cr_assert_eq(itest_sandbox_count("runware", "POST", "/v1"), 1);
+	cr_assert_eq(itest_sandbox_count("runware", "GET", "/img/"), 3);
 }
 
 Test(generate, oversize_image_moves_on, .timeout = 60)

@@ -1,10 +1,13 @@
 /*
- * tests/integration/test_generate_db.c - a generation while PostgreSQL is
- * down still answers with its images and a warning; the job record is
- * spooled to disk and appears in /unified/jobs once the database is back;
- * while a provider call is in flight the row says "running".
+ * tests/integration/test_generate_db.c - the queue is the database: while
+ * PostgreSQL is down a new generation is refused at once (503 + Retry-
+ * After, nothing half-queued); jobs already in flight at the runner when
+ * it goes down still end (their records are spooled) and reach the
+ * database once it is back, each exactly once; while a provider call is
+ * in flight the row says "running".
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,45 +18,61 @@
 
 static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
+static const char *const async_h[] = { "Content-Type: application/json",
+    "Prefer: respond-async", NULL };
 
-Test(generate_db, outage_spools_then_replays, .timeout = 120)
+Test(generate_db, no_database_no_new_job, .timeout = 120)
 {
 	struct itest_res r;
-	char id[64], path[128];
-	const char *w;
-	int i;
-	long st = 0;
+	char *ra;
 
 	cr_assert_eq(itest_stack("pg-stop"), 0);
 	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
 	    "\"a harbour at night\",\"provider\":\"gemini\"}", (size_t)-1);
 	itest_stack("pg-start");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1);
-	w = json_string_value(json_array_get(json_object_get(r.json,
-	    "warnings"), 0));
-	cr_assert(w && strstr(w, "database unavailable"), "%s", r.body);
-	snprintf(id, sizeof(id), "%s", itest_str(&r, "generation_id"));
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "database_unavailable");
+	ra = itest_header(&r, "Retry-After");
+	cr_assert_not_null(ra, "%s", r.headers);
+	free(ra);
 	itest_res_fini(&r);
-	snprintf(path, sizeof(path), "/unified/jobs/%s", id);
-	for (i = 0; i < 40 && st != 200; i++) {
-		/* Any generation lets its worker replay the spool. */
-		itest_call(&r, "POST", "/unified/generate/quick", json_h,
-		    "{\"prompt\":\"a lamp\",\"provider\":\"gemini\"}",
-		    (size_t)-1);
+}
+
+/* PostgreSQL restarts while jobs are in flight: every job ends, its
+ * record is written once (spooled meanwhile), none is run twice. */
+Test(generate_db, jobs_in_flight_survive_a_database_restart, .timeout = 120)
+{
+	struct itest_res r;
+	char ids[4][64], path[128];
+	int i, k, done = 0;
+
+	itest_sandbox_forget("gemini");
+	itest_fault("gemini", "{\"latency_ms\":1500}");
+	for (k = 0; k < 4; k++) {
+		itest_call(&r, "POST", "/unified/generate", async_h,
+		    "{\"prompt\":\"a harbour at night\",\"provider\":"
+		    "\"gemini\",\"fallback\":false}", (size_t)-1);
+		cr_assert_eq(r.status, 202, "%s", r.body);
+		snprintf(ids[k], sizeof(ids[k]), "%s", itest_str(&r,
+		    "generation_id"));
 		itest_res_fini(&r);
-		itest_get(&r, path);
-		st = r.status;
-		if (st == 200) {
-			cr_assert_str_eq(itest_str(&r, "status"), "completed");
-			cr_assert_eq(json_array_size(json_object_get(r.json,
-			    "images")), 1);
-		}
-		itest_res_fini(&r);
-		if (st != 200)
-			usleep(500000);
 	}
-	cr_assert_eq(st, 200, "the spooled job never reached the database");
+	usleep(500000);			/* the runner has them in flight */
+	cr_assert_eq(itest_stack("pg-stop"), 0);
+	sleep(2);			/* they end while it is down */
+	cr_assert_eq(itest_stack("pg-start"), 0);
+	itest_fault("gemini", "");
+	for (i = 0; i < 60 && done < 4; i++, usleep(500000))
+		for (k = done = 0; k < 4; k++) {
+			snprintf(path, sizeof(path), "/unified/jobs/%s", ids[k]);
+			itest_get(&r, path);
+			done += r.status == 200 && strcmp(itest_str(&r,
+			    "status"), "completed") == 0;
+			itest_res_fini(&r);
+		}
+	cr_assert_eq(done, 4, "every job in flight ends completed");
+	cr_assert_eq(json_array_size(itest_sandbox_requests("gemini")), 4,
+	    "one provider call per job: none was run twice");
 }
 
 /* The newest job of a project: its status, or "" (static buffer). */

@@ -107,7 +107,7 @@ run_all(struct http_multi *m, struct http_xfer *v, size_t n)
 	size_t i, done;
 
 	do {
-		cr_assert_eq(http_multi_run(m, 200), ERR_OK);
+		cr_assert_eq(http_multi_run(m, 200, -1), ERR_OK);
 		for (i = done = 0; i < n; i++)
 			done += v[i].done;
 	} while (done < n && time_mono_ms() < end);
@@ -219,7 +219,7 @@ Test(http, a_transfer_dropped_in_flight_is_detached)
 	url(u, sizeof(u), "/sleep/2000");
 	q.url = u;
 	cr_assert_eq(http_xfer_start(&m, &x, &q), ERR_OK);
-	cr_assert_eq(http_multi_run(&m, 50), ERR_OK);
+	cr_assert_eq(http_multi_run(&m, 50, -1), ERR_OK);
 	cr_assert(!x.done);
 	http_xfer_fini(&m, &x);
 	cr_assert_eq(m.running, 0);

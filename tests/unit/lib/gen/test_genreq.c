@@ -5,7 +5,7 @@
 
 #include <criterion/criterion.h>
 
-#include "lib/providers/genreq.h"
+#include "lib/gen/genreq.h"
 
 static struct genreq g;
 static char why[256];

@@ -1,5 +1,5 @@
 /*
- * lib/providers/engine.c - selection, retry, fallback and the job record.
+ * lib/gen/engine.c - selection, retry, fallback and the job record.
  *
  * Retry policy. After a failed attempt the error decides:
  *   same provider again (up to 1 + max_retries tries, back-off 250 ms
@@ -16,11 +16,18 @@
  * unwell (timeout, unavailable, rate limited, bad response); any other
  * answer shows the provider is up and closes it.
  *
- * Driving. Each generation is a state machine (enum phase below); one loop
- * moves every machine of a run as far as it goes without waiting, then
- * waits on the curl multi handle (transfers) or the earliest timed
- * wake-up (polls, back-offs). Nothing blocks but the database writes,
- * which are local and short. A single generate is a run of one.
+ * A failed download is retried as a download (never a new, paid
+ * generation): transient failures up to DOWNLOAD_TRIES times; an image
+ * host that is not allowed ends the candidate at once.
+ *
+ * Driving. Each generation is a state machine (enum phase below); struct
+ * engine holds every generation in flight, and engine_step() moves each
+ * as far as it goes without waiting, then waits on the curl multi handle
+ * (transfers), the caller's descriptor or the earliest timed wake-up
+ * (polls, back-offs). Generations join and leave at any time (the
+ * runner). Nothing blocks but the database writes, local and short.
+ * Before each wait the record carries what a runner taking the job over
+ * needs to poll the provider's job instead of paying again ("resume").
  *
  * Not here: the protocols (one file each), request parsing (handlers).
  */
@@ -37,8 +44,9 @@
 #include "lib/db/spool.h"
 #include "lib/prompt/compress.h"
 #include "lib/prompt/lexicon.h"
-#include "lib/providers/engine.h"
-#include "lib/providers/fetch.h"
+#include "lib/gen/engine.h"
+#include "lib/gen/record.h"
+#include "lib/gen/fetch.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
 
@@ -46,6 +54,23 @@
 #define BACKOFF_MAX_MS		4000
 #define REPLAY_EVERY_MS		5000
 #define QUEUE_POLL_MS		50	/* a place for a capped provider */
+#define DOWNLOAD_TRIES		3	/* per image */
+
+/* provider_configs as read at one time, shared by the generations that
+ * started then (their plans point into it). */
+struct pcs_snap {
+	int				 refs;
+	size_t				 n;
+	struct db_provider_config	 v[PLAN_MAX];
+};
+
+/* Every generation in flight. */
+struct engine {
+	struct engine_env	*env;
+	struct run_state	**v;
+	size_t			 n, cap;
+	struct pcs_snap		*pcs;	/* the newest */
+};
 
 enum after { AFTER_RETRY, AFTER_NEXT, AFTER_STOP };
 
@@ -79,15 +104,18 @@ enum phase {
 	PH_GET,		/* a download in flight */
 	PH_WAIT,	/* back-off until wake_ms, then try again */
 	PH_QUEUE,	/* every place of the provider is taken: ask again */
+	PH_REGET,	/* a failed download: again at wake_ms */
 	PH_DONE
 };
 
 /* One generation in flight. */
 struct run_state {
 	struct engine_env	*env;
+	struct engine_item	*item;
 	const struct genreq	*g;
 	const struct engine_prompt *p;
 	struct engine_out	*out;
+	struct pcs_snap		*snap;		/* held */
 	int64_t			 deadline_ms;	/* monotonic */
 	int64_t			 t0_ms;
 	bool			 db_ok;
@@ -109,6 +137,9 @@ struct run_state {
 	int64_t			 queued_at;	/* waiting for a place since */
 	struct http_xfer	 x;
 	size_t			 fetch_i;	/* images stored so far */
+	int			 fetch_tries;	/* of image fetch_i */
+	bool			 no_retry;	/* this try's error is final */
+	bool			 resumed;	/* polling a job a runner left */
 	struct store_result	 stored[PROV_MAX_IMAGES];
 	char			 ids[PROV_MAX_IMAGES][UUID_STRLEN + 1];
 	long			 ra;		/* last Retry-After, -1 */
@@ -150,23 +181,6 @@ record_save(struct run_state *s, bool final)
 }
 
 static void
-record_new(struct run_state *s)
-{
-	char id[UUID_STRLEN + 1], now[32];
-
-	uuid_make(id);
-	time_iso8601(now, sizeof(now));
-	s->out->record = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:[],"
-	    "s:f,s:s,s:[],s:[]}", "id", id, "project_id", s->g->project_id,
-	    "status", "pending", "requested_provider", s->g->provider,
-	    "prompt_original", s->p->original, "prompt_final", s->p->final,
-	    "prompt_meta", s->p->meta ? json_incref(s->p->meta) :
-	    json_object(), "params",
-	    genreq_render(s->g), "attempts", "optimize_ms", s->p->optimize_ms,
-	    "created_at", now, "images", "warnings");
-}
-
-static void
 attempt_add(struct run_state *s, const char *prov, int try, enum err e,
     double ms, const struct gen_output *o)
 {
@@ -179,7 +193,7 @@ attempt_add(struct run_state *s, const char *prov, int try, enum err e,
 		json_object_set_new(a, "http_status", json_integer(
 		    o->http_status));
 	json_array_append_new(json_object_get(s->out->record, "attempts"), a);
-	json_object_set_new(s->out->record, "status", json_string("running"));
+	record_status_set(s->out->record, JOB_RUNNING);
 	s->dirty = true;	/* saved before the generation waits again */
 }
 
@@ -214,6 +228,10 @@ prompt_for(struct run_state *s, const struct plan_entry *pe)
 	json_decref(c.kept);
 	return c.text;
 }
+
+static void	pcs_put(struct pcs_snap *);
+static enum prov_next resume_begin(struct run_state *,
+		    const struct plan_entry *);
 
 static long
 backoff_ms(const struct run_state *s, int try, long retry_after_s)
@@ -279,8 +297,8 @@ record_finish(struct run_state *s)
 
 	time_iso8601(now, sizeof(now));
 	last = json_array_get(json_object_get(r, "attempts"), n ? n - 1 : 0);
-	json_object_set_new(r, "status", json_string(s->out->err == ERR_OK ?
-	    "completed" : "failed"));
+	record_status_set(r, s->out->err == ERR_OK ? JOB_COMPLETED :
+	    s->out->err == ERR_CANCELLED ? JOB_CANCELLED : JOB_FAILED);
 	json_object_set_new(r, "completed_at", json_string(now));
 	json_object_set_new(r, "generate_ms", json_real((double)(time_mono_ms()
 	    - s->t0_ms)));
@@ -289,6 +307,10 @@ record_finish(struct run_state *s)
 	else
 		json_object_set_new(r, "error", json_pack("{s:s,s:s}", "code",
 		    err_code(s->out->err), "message", s->out->message));
+	if (s->out->err != ERR_OK && s->out->retry_after_s > 0)
+		json_object_set_new(json_object_get(r, "error"), "retry_after",
+		    json_integer(s->out->retry_after_s));
+	json_object_set_new(r, "resume", json_null());
 	record_save(s, true);
 	if (!s->db_ok) {
 		json_array_append_new(json_object_get(r, "warnings"),
@@ -382,6 +404,11 @@ try_end(struct run_state *s, enum err e)
 	if (s->job_live)
 		prov_job_fini(&s->job);
 	s->job_live = false;
+	s->resumed = false;
+	if (!json_is_null(json_object_get(s->out->record, "resume"))) {
+		json_object_set_new(s->out->record, "resume", json_null());
+		s->dirty = true;
+	}
 	if (s->env->circuits != NULL)
 		circuit_release(s->env->circuits, pe->prov->name, s->place);
 	s->place = -1;
@@ -398,7 +425,7 @@ try_end(struct run_state *s, enum err e)
 	gen_output_fini(&s->o);
 	circuit_note(s, pe->prov->name, e);
 	if (e == ERR_OK || after_of(e, &unwell) != AFTER_RETRY ||
-	    s->try + 1 == s->tries) {
+	    s->try + 1 == s->tries || s->no_retry) {
 		candidate_end(s, e);
 		return;
 	}
@@ -423,6 +450,7 @@ follow(struct run_state *s, enum prov_next n)
 		    ERR_BAD_RESPONSE);
 	} else if (n == PROV_NEXT_DONE) {
 		s->fetch_i = 0;
+		s->fetch_tries = 0;
 		s->phase = PH_FETCH;
 		if (s->o.nimages == 0)
 			try_end(s, ERR_NO_IMAGE);
@@ -513,18 +541,20 @@ try_begin(struct run_state *s)
 	if (!place_take(s))
 		return;
 
-	if (strcmp(json_string_value(json_object_get(s->out->record,
-	    "status")), "running") != 0) {
+	if (record_status(s->out->record) != JOB_RUNNING) {
 		/* The row says so while the first call is in flight. */
-		json_object_set_new(s->out->record, "status",
-		    json_string("running"));
+		record_status_set(s->out->record, JOB_RUNNING);
 		s->dirty = true;
 	}
 	gen_output_init(&s->o);
 	s->try_t0 = time_mono_ms();
+	s->no_retry = false;
 	prov_job_init(&s->job, pe->prov, &s->ctx, &s->params, &s->o);
 	s->job_live = true;
-	follow(s, pe->prov->begin(&s->job));
+	if (s->resumed)
+		follow(s, resume_begin(s, pe));
+	else
+		follow(s, pe->prov->begin(&s->job));
 }
 
 static void
@@ -603,11 +633,33 @@ fetch_next(struct run_state *s)
 		(void)http_xfer_start(s->env->multi, &s->x, &hr);
 		s->phase = PH_GET;
 		return;
-	}
+	} else
+		s->no_retry = true;	/* a host we never fetch from */
 	if (e != ERR_OK)
 		fetch_fail(s, e);
 	else
 		s->fetch_i++;
+}
+
+/* A failed download: again (the image is paid for already) while the
+ * failure may pass and tries and time are left; else the candidate ends
+ * (never a new generation on it for a download). */
+static void
+fetch_retry(struct run_state *s, enum err e)
+{
+	bool unwell;
+	long wait = backoff_ms(s, s->fetch_tries, -1);
+
+	if (after_of(e, &unwell) == AFTER_RETRY && s->fetch_tries + 1 <
+	    DOWNLOAD_TRIES && time_mono_ms() + wait < s->deadline_ms) {
+		s->fetch_tries++;
+		s->wake_ms = time_mono_ms() + wait;
+		s->phase = PH_REGET;
+		return;
+	}
+	if (after_of(e, &unwell) == AFTER_RETRY)
+		s->no_retry = true;
+	fetch_fail(s, e);
 }
 
 static void
@@ -627,10 +679,11 @@ fetch_reply(struct run_state *s)
 	}
 	http_xfer_fini(s->env->multi, &s->x);
 	if (e != ERR_OK) {
-		fetch_fail(s, e);
+		fetch_retry(s, e);
 		return;
 	}
 	s->fetch_i++;
+	s->fetch_tries = 0;
 	s->phase = PH_FETCH;
 }
 
@@ -665,46 +718,123 @@ static const struct {
 	[PH_GET]   = { transferred,	fetch_reply },
 	[PH_WAIT]  = { woken,		try_again },
 	[PH_QUEUE] = { woken,		try_begin },
+	[PH_REGET] = { woken,		fetch_next },
 };
 
-/* Moves s on as far as it goes without waiting. New attempts are saved
- * before it waits on anything (at the end, record_finish() saves them
- * with the outcome in one write). */
+/* Before a wait on a provider's job: what a runner taking this job
+ * over needs to poll it instead of starting (and paying) again. */
+static void
+resume_note(struct run_state *s)
+{
+	json_t *r = s->out->record;
+
+	if (!s->job_live || s->job.remote_id[0] == '\0' ||
+	    current(s)->prov->resume == NULL ||
+	    !json_is_null(json_object_get(r, "resume")))
+		return;
+	json_object_set_new(r, "resume", json_pack("{s:s,s:s,s:i}",
+	    "provider", current(s)->prov->name, "remote_id", s->job.remote_id,
+	    "try", s->try));
+	s->dirty = true;
+}
+
+/* Moves s on as far as it goes without waiting. New attempts (and what
+ * resuming needs) are saved before it waits on anything (at the end,
+ * record_finish() saves them with the outcome in one write). */
 static void
 advance(struct run_state *s)
 {
 	while (s->phase != PH_DONE && (phases[s->phase].ready == NULL ||
 	    phases[s->phase].ready(s)))
 		phases[s->phase].run(s);
+	if (s->phase != PH_DONE)
+		resume_note(s);
 	if (s->dirty && s->phase != PH_DONE)
 		record_save(s, false);
 	s->dirty = s->dirty && s->phase == PH_DONE;
 }
 
-/* Plans s and writes its record; request errors end it without one. */
+/* The request of a job a runner left while it polled the provider:
+ * the same poll, on the same candidate, without a new paid call. */
+static enum prov_next
+resume_begin(struct run_state *s, const struct plan_entry *pe)
+{
+	const char *id = json_string_value(json_object_get(json_object_get(
+	    s->out->record, "resume"), "remote_id"));
+
+	snprintf(s->job.remote_id, sizeof(s->job.remote_id), "%s", id);
+	log_info(s->env->log, "job %s: resuming %s job %s",
+	    json_string_value(json_object_get(s->out->record, "id")),
+	    pe->prov->name, id);
+	return pe->prov->resume(&s->job);
+}
+
+/* A record that says a provider's job was in flight: go straight to it. */
+static void
+resume_find(struct run_state *s)
+{
+	const json_t *rs = json_object_get(s->out->record, "resume");
+	const char *prov = json_string_value(json_object_get(rs, "provider"));
+	size_t i;
+
+	if (prov == NULL || json_string_value(json_object_get(rs,
+	    "remote_id")) == NULL)
+		return;
+	for (i = 0; i < s->pl.n; i++)
+		if (strcmp(s->pl.v[i].prov->name, prov) == 0 &&
+		    s->pl.v[i].prov->resume != NULL)
+			break;
+	if (i == s->pl.n)
+		return;
+	if (i >= s->pl.nkept) {		/* skipped now (circuit): still ours */
+		struct plan_entry t = s->pl.v[i];
+
+		memmove(&s->pl.v[s->pl.nkept + 1], &s->pl.v[s->pl.nkept],
+		    (i - s->pl.nkept) * sizeof(t));
+		s->pl.v[s->pl.nkept] = t;
+		i = s->pl.nkept++;
+	}
+	s->cand = i;
+	s->resumed = true;
+}
+
+/* Plans s and opens its record (the queued job's, or a new one). A plan
+ * that fails on the request ends it: with the record failed when there
+ * is one (a queued job), without a record otherwise. */
 static void
 item_open(struct run_state *s)
 {
+	struct record_prompt rp;
 	enum err e;
 
 	s->out->retry_after_s = -1;
 	s->t0_ms = time_mono_ms();
-	s->deadline_ms = s->t0_ms + s->env->cfg->generate_timeout_s * 1000;
+	s->deadline_ms = s->item->deadline_ms > 0 ? s->item->deadline_ms :
+	    s->t0_ms + s->env->cfg->generate_timeout_s * 1000;
 	s->db_ok = true;
 	s->ra = -1;
 	s->e = ERR_NO_PROVIDER;
 	s->x.done = true;
 	s->place = -1;
+	s->phase = PH_PICK;
 	plan_for(s, &s->pl, s->out->message, sizeof(s->out->message), &e);
-	if (e != ERR_OK) {
+	if (e != ERR_OK && s->out->record == NULL) {
 		s->out->err = e;	/* a request error: no job */
 		s->phase = PH_DONE;
 		return;
 	}
-	record_new(s);
-	record_save(s, false);			/* the row exists before any call */
+	if (s->out->record == NULL) {
+		rp = (struct record_prompt){ s->p->original, s->p->final,
+		    s->p->meta, s->p->optimize_ms };
+		s->out->record = record_new(s->g, &rp, JOB_RUNNING);
+		record_save(s, false);	/* the row exists before any call */
+	}
+	if (e != ERR_OK) {
+		finish(s, e);
+		return;
+	}
 	s->earliest = s->pl.earliest_retry_ms;
-	s->phase = PH_PICK;
+	resume_find(s);
 	if (s->pl.nkept == 0) {
 		message_none(s, &s->pl);
 		finish(s, ERR_NO_PROVIDER);
@@ -721,56 +851,206 @@ item_close(struct run_state *s)
 	record_finish(s);
 }
 
-/* How long the loop may sleep: until the earliest timed wake-up. */
-static long
-idle_ms(const struct run_state *v, size_t n, size_t *busy)
+/* Stops s wherever it is (cancelled): its transfer, its provider job
+ * and its place go. */
+static void
+item_abort(struct run_state *s, enum err e, const char *why)
 {
-	int64_t now = time_mono_ms(), wake = now + 1000;
+	if (!s->x.done || s->x.easy != NULL)
+		http_xfer_fini(s->env->multi, &s->x);
+	if (s->job_live)
+		prov_job_fini(&s->job);
+	s->job_live = false;
+	if (s->place >= 0 && s->env->circuits != NULL && s->cand < s->pl.n)
+		circuit_release(s->env->circuits, current(s)->prov->name,
+		    s->place);
+	s->place = -1;
+	if (s->phase == PH_FETCH || s->phase == PH_GET || s->phase == PH_REGET)
+		for (size_t i = 0; i < s->fetch_i; i++)
+			unlink(s->stored[i].abs_path);
+	gen_output_fini(&s->o);
+	free(s->prompt);
+	s->prompt = NULL;
+	snprintf(s->out->message, sizeof(s->out->message), "%s", why);
+	finish(s, e);
+}
+
+/* The provider_configs snapshot for a new generation (read at the last
+ * engine_refresh()); the caller holds a reference. */
+static struct pcs_snap *
+pcs_get(struct engine *en)
+{
+	if (en->pcs == NULL)
+		engine_refresh(en);
+	if (en->pcs != NULL)
+		en->pcs->refs++;
+	return en->pcs;
+}
+
+void
+engine_refresh(struct engine *en)
+{
+	struct pcs_snap *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return;
+	if (db_provider_configs_load(en->env->db, p->v, PLAN_MAX, &p->n))
+		p->n = 0;		/* defaults; the saves notice */
+	p->refs = 1;			/* the engine's */
+	pcs_put(en->pcs);
+	en->pcs = p;
+}
+
+static void
+pcs_put(struct pcs_snap *p)
+{
+	if (p != NULL && --p->refs == 0)
+		free(p);
+}
+
+struct engine *
+engine_new(struct engine_env *env)
+{
+	struct engine *en = calloc(1, sizeof(*en));
+
+	if (en != NULL)
+		en->env = env;
+	return en;
+}
+
+void
+engine_free(struct engine *en)
+{
 	size_t i;
 
-	*busy = 0;
-	for (i = 0; i < n; i++) {
-		if (v[i].phase == PH_DONE)
-			continue;
-		(*busy)++;
-		if (phases[v[i].phase].ready == woken && v[i].wake_ms < wake)
-			wake = v[i].wake_ms;
+	if (en == NULL)
+		return;
+	for (i = 0; i < en->n; i++) {
+		item_abort(en->v[i], ERR_INTERNAL, "the runner stopped");
+		pcs_put(en->v[i]->snap);
+		free(en->v[i]);
+	}
+	pcs_put(en->pcs);
+	free(en->v);
+	free(en);
+}
+
+enum err
+engine_add(struct engine *en, struct engine_item *it)
+{
+	struct run_state *s, **nv;
+
+	if (en->n == en->cap) {
+		nv = realloc(en->v, (en->cap ? en->cap * 2 : 16) * sizeof(*nv));
+		if (nv == NULL)
+			return ERR_NOMEM;
+		en->v = nv;
+		en->cap = en->cap ? en->cap * 2 : 16;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ERR_NOMEM;
+	if ((s->snap = pcs_get(en)) == NULL) {
+		free(s);
+		return ERR_NOMEM;
+	}
+	it->out.err = ERR_OK;
+	it->out.message[0] = '\0';
+	*s = (struct run_state){ .env = en->env, .item = it, .g = it->g,
+	    .p = it->p, .out = &it->out, .snap = s->snap, .pcs = s->snap->v,
+	    .npcs = s->snap->n };
+	en->v[en->n++] = s;
+	item_open(s);
+	return ERR_OK;
+}
+
+size_t
+engine_busy(const struct engine *en)
+{
+	return en->n;
+}
+
+bool
+engine_cancel(struct engine *en, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < en->n; i++)
+		if (en->v[i]->phase != PH_DONE && en->v[i]->out->record &&
+		    strcmp(json_string_value(json_object_get(
+		    en->v[i]->out->record, "id")), id) == 0) {
+			item_abort(en->v[i], ERR_CANCELLED, "the job was "
+			    "cancelled (DELETE)");
+			return true;
+		}
+	return false;
+}
+
+/* How long the loop may sleep: until the earliest timed wake-up. */
+static long
+idle_ms(const struct engine *en, long max_ms)
+{
+	int64_t now = time_mono_ms(), wake = now + max_ms;
+	size_t i;
+
+	for (i = 0; i < en->n; i++) {
+		const struct run_state *s = en->v[i];
+
+		if (s->phase == PH_DONE)
+			return 0;
+		if (phases[s->phase].ready == woken && s->wake_ms < wake)
+			wake = s->wake_ms;
 	}
 	return (long)MAX(0, wake - now);
+}
+
+size_t
+engine_step(struct engine *en, long max_wait_ms, int fd,
+    struct engine_item **done, size_t max)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < en->n; i++)
+		advance(en->v[i]);
+	if (http_multi_run(en->env->multi, idle_ms(en, max_wait_ms), fd) !=
+	    ERR_OK) {
+		log_error(en->env->log, "curl multi failed; retrying");
+		usleep(10000);		/* never a hot loop */
+	}
+	for (i = 0; i < en->n; i++)
+		advance(en->v[i]);
+	for (i = 0; i < en->n && k < max; ) {
+		struct run_state *s = en->v[i];
+
+		if (s->phase != PH_DONE) {
+			i++;
+			continue;
+		}
+		item_close(s);
+		done[k++] = s->item;
+		pcs_put(s->snap);
+		free(s);
+		en->v[i] = en->v[--en->n];
+	}
+	return k;
 }
 
 enum err
 engine_run_many(struct engine_env *env, struct engine_item *items, size_t n)
 {
-	struct db_provider_config pcs[PLAN_MAX];
-	struct run_state *v;
-	size_t i, npcs = 0, busy;
+	struct engine_item *done[16];
+	struct engine *en;
+	size_t i;
 
-	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL)
+	if ((en = engine_new(env)) == NULL)
 		return ERR_NOMEM;
-	if (db_provider_configs_load(env->db, pcs, PLAN_MAX, &npcs))
-		npcs = 0;		/* defaults; the saves notice */
-	for (i = 0; i < n; i++) {
-		memset(&items[i].out, 0, sizeof(items[i].out));
-		v[i] = (struct run_state){ .env = env, .g = items[i].g,
-		    .p = items[i].p, .out = &items[i].out, .pcs = pcs,
-		    .npcs = npcs };
-		item_open(&v[i]);
-	}
-	for (;;) {
-		for (i = 0; i < n; i++)
-			advance(&v[i]);
-		long wait = idle_ms(v, n, &busy);
-		if (busy == 0)
-			break;
-		if (http_multi_run(env->multi, wait) != ERR_OK) {
-			log_error(env->log, "curl multi failed; retrying");
-			usleep(10000);	/* never a hot loop */
-		}
-	}
 	for (i = 0; i < n; i++)
-		item_close(&v[i]);
-	free(v);
+		if (engine_add(en, &items[i]) != ERR_OK) {
+			items[i].out.err = ERR_NOMEM;
+			items[i].out.retry_after_s = -1;
+		}
+	while (engine_busy(en) > 0)
+		(void)engine_step(en, 1000, -1, done, NELEM(done));
+	engine_free(en);
 	return ERR_OK;
 }
 
@@ -778,7 +1058,7 @@ enum err
 engine_run(struct engine_env *env, const struct genreq *g,
     const struct engine_prompt *p, struct engine_out *out)
 {
-	struct engine_item it = { g, p, { 0 } };
+	struct engine_item it = { .g = g, .p = p };
 	enum err e;
 
 	if ((e = engine_run_many(env, &it, 1)) != ERR_OK) {

@@ -1,11 +1,11 @@
 /*
- * lib/providers/genreq.h - the body of POST /unified/generate (and of each
+ * lib/gen/genreq.h - the body of POST /unified/generate (and of each
  * batch item, and of /generate/quick) parsed and checked field by field
  * into struct genreq: the first problem is an error naming the field.
  * Not here: prompt rules (lib/prompt), provider limits (plan.c).
  */
-#ifndef PROVIDERS_GENREQ_H
-#define PROVIDERS_GENREQ_H
+#ifndef GEN_GENREQ_H
+#define GEN_GENREQ_H
 
 #include <stdbool.h>
 

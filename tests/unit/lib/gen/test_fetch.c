@@ -4,7 +4,7 @@
  */
 #include <criterion/criterion.h>
 
-#include "lib/providers/fetch.h"
+#include "lib/gen/fetch.h"
 
 #define LIST "cdn.leonardo.ai, im.runware.ai"
 

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "lib/providers/plan.h"
+#include "lib/gen/plan.h"
 
 static const char *
 needs_key(const struct config *cfg)

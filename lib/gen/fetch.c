@@ -1,5 +1,5 @@
 /*
- * lib/providers/fetch.c - image downloads with a host allow-list.
+ * lib/gen/fetch.c - image downloads with a host allow-list.
  * Not here: sniffing and writing (lib/storage/write.c).
  */
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "lib/core/uuid.h"
-#include "lib/providers/fetch.h"
+#include "lib/gen/fetch.h"
 
 /* Host part of an http(s) URL into buf; false when not http(s). */
 static bool

@@ -1,13 +1,13 @@
 /*
- * lib/providers/engine.h - one generation end to end: the plan (explicit
+ * lib/gen/engine.h - one generation end to end: the plan (explicit
  * provider first, then fallbacks), per-provider retries with back-off and
  * Retry-After, the shared circuit breaker and rate limit, images fetched
  * and stored, and the job record kept in PostgreSQL (or spooled to disk
  * while it is down) from before the first call to the end.
  * Not here: parsing the request and the prompt rules (handlers, lib/prompt).
  */
-#ifndef PROVIDERS_ENGINE_H
-#define PROVIDERS_ENGINE_H
+#ifndef GEN_ENGINE_H
+#define GEN_ENGINE_H
 
 #include <stdbool.h>
 
@@ -17,8 +17,8 @@
 #include "lib/http/http.h"
 #include "lib/log/log.h"
 #include "lib/providers/circuit.h"
-#include "lib/providers/genreq.h"
-#include "lib/providers/plan.h"
+#include "lib/gen/genreq.h"
+#include "lib/gen/plan.h"
 
 struct prompt_lexicon;
 
@@ -46,12 +46,40 @@ struct engine_out {
 	long		 retry_after_s;	/* -1 when none */
 };
 
-/* One generation of a run: the request and prompt (borrowed), the answer. */
+/* One generation: the request and prompt (borrowed), the answer. out.record
+ * may hold the job's record before it starts (a queued job: the engine
+ * goes on with it, and resumes the provider job it names); else the
+ * engine makes one. */
 struct engine_item {
 	const struct genreq		*g;
 	const struct engine_prompt	*p;
+	int64_t				 deadline_ms;	/* monotonic; 0 = config */
 	struct engine_out		 out;
+	void				*user;		/* the caller's */
 };
+
+struct engine;
+
+/* An empty set of generations in flight over env (borrowed); NULL on OOM. */
+struct engine	*engine_new(struct engine_env *env);
+/* Stops whatever is in flight (records not finished) and frees en. */
+void		 engine_free(struct engine *en);
+/* Re-reads provider_configs for the generations added after (those in
+ * flight keep what they started with). */
+void		 engine_refresh(struct engine *en);
+/* Starts it (borrowed until engine_step() hands it back). ERR_NOMEM. */
+enum err	 engine_add(struct engine *en, struct engine_item *it);
+/*
+ * Moves every generation on, waiting up to max_wait_ms for a transfer,
+ * a timed wake-up or input on fd (-1: none). The generations that ended
+ * (record finished and saved) go to done[0..return value), at most max.
+ */
+size_t		 engine_step(struct engine *en, long max_wait_ms, int fd,
+		    struct engine_item **done, size_t max);
+/* Generations in flight. */
+size_t		 engine_busy(const struct engine *en);
+/* Ends the generation of job id at once as cancelled; false if not here. */
+bool		 engine_cancel(struct engine *en, const char *id);
 
 /*
  * Runs the n generations of items at once: each is a state machine and

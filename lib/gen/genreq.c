@@ -1,12 +1,12 @@
 /*
- * lib/providers/genreq.c - field checks for generation requests.
+ * lib/gen/genreq.c - field checks for generation requests.
  * Not here: anything that needs the network or the database.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/json/json.h"
-#include "lib/providers/genreq.h"
+#include "lib/gen/genreq.h"
 
 #define MAX_SIDE	4096
 #define MIN_SIDE	64
@@ -164,8 +164,9 @@ genreq_render(const struct genreq *g)
 {
 	const struct gen_params *p = &g->params;
 
-	return json_pack("{s:s,s:b,s:s,s:i,s:i,s:s?,s:i,s:o,s:s?,s:s?,s:s?}",
-	    "provider", g->provider, "fallback", g->fallback, "project_id",
+	return json_pack("{s:s,s:b,s:b,s:s,s:i,s:i,s:s?,s:i,s:o,s:s?,s:s?,"
+	    "s:s?}", "provider", g->provider, "fallback", g->fallback,
+	    "size_given", g->size_given, "project_id",
 	    g->project_id, "width", p->width, "height", p->height,
 	    "aspect_ratio", p->aspect_ratio, "num_images", p->num_images,
 	    "seed", p->has_seed ? json_integer(p->seed) : json_null(),

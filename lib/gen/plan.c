@@ -1,5 +1,5 @@
 /*
- * lib/providers/plan.c - candidate selection: eligibility checks with a
+ * lib/gen/plan.c - candidate selection: eligibility checks with a
  * reason each, priority order, weighted draw among equals.
  * Not here: side effects on the circuit or rate state (the engine takes
  * them at attempt time, so a plan, and a dry run, change nothing).
@@ -10,7 +10,7 @@
 
 #include "lib/core/util.h"
 #include "lib/providers/common.h"
-#include "lib/providers/plan.h"
+#include "lib/gen/plan.h"
 
 unsigned
 plan_caps_needed(const struct gen_params *p)

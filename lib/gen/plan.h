@@ -1,13 +1,13 @@
 /*
- * lib/providers/plan.h - the candidate order for one generation: the
+ * lib/gen/plan.h - the candidate order for one generation: the
  * explicit provider first, then (with fallback) every provider that is
  * configured, enabled, able to serve the request and not cooling down,
  * by priority, with a weighted draw among equal priorities. Each skipped
  * provider carries its reason (shown by ?dry_run=1).
  * Not here: calling providers, retries (engine.c).
  */
-#ifndef PROVIDERS_PLAN_H
-#define PROVIDERS_PLAN_H
+#ifndef GEN_PLAN_H
+#define GEN_PLAN_H
 
 #include <stdbool.h>
 #include <stdint.h>

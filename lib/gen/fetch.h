@@ -1,13 +1,13 @@
 /*
- * lib/providers/fetch.h - turns a provider's images (URLs or bytes) into
+ * lib/gen/fetch.h - turns a provider's images (URLs or bytes) into
  * stored files: downloads only over http(s) from allowed hosts (the
  * provider's own host and PROVIDER_ALLOWED_HOSTS), capped in size, then
  * checked by their bytes and written atomically (lib/storage).
  * Not here: the provider protocols, the database, running the download
  * (the engine's driver does, with its other transfers).
  */
-#ifndef PROVIDERS_FETCH_H
-#define PROVIDERS_FETCH_H
+#ifndef GEN_FETCH_H
+#define GEN_FETCH_H
 
 #include "lib/http/http.h"
 #include "lib/providers/provider.h"

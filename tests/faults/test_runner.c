@@ -1,0 +1,128 @@
+/*
+ * tests/faults/test_runner.c - drills of the job queue through nginx:
+ * a runner killed (-9) while 50 Leonardo and ComfyUI jobs poll their
+ * provider is replaced, and the new one resumes polling them: all 50 end,
+ * and the providers saw 50 create calls, not 100; the FastCGI master is
+ * reloaded (SIGHUP) and restarted (SIGTERM) while 20 clients wait for
+ * their generation: every one of them gets its images.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "tests/helpers/itest.h"
+
+static const char *const json_h[] = { "Content-Type: application/json",
+    NULL };
+static const char *const async_h[] = { "Content-Type: application/json",
+    "Prefer: respond-async", NULL };
+
+TestSuite(runner, .init = itest_faults_clear, .fini = itest_faults_clear);
+
+#define NJOBS	50
+
+static int
+completed_of(char ids[][64], int n)
+{
+	struct itest_res r;
+	char path[128];
+	int k, done = 0;
+
+	for (k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "/unified/jobs/%s", ids[k]);
+		itest_get(&r, path);
+		done += r.status == 200 && strcmp(itest_str(&r, "status"),
+		    "completed") == 0;
+		itest_res_fini(&r);
+	}
+	return done;
+}
+
+Test(runner, killed_mid_poll_resumes_without_paying_twice, .timeout = 120)
+{
+	static char ids[NJOBS][64];
+	struct itest_res r;
+	char body[160];
+	int k, i, done = 0;
+
+	/* One generation each first: a circuit an earlier test left open
+	 * would let one trial through and refuse the rest. */
+	for (k = 0; k < 2; k++) {
+		snprintf(body, sizeof(body), "{\"prompt\":\"a warm-up\","
+		    "\"provider\":\"%s\",\"fallback\":false,\"width\":512,"
+		    "\"height\":512}", k % 2 ? "comfyui" : "leonardo_ai");
+		itest_call(&r, "POST", "/unified/generate", json_h, body,
+		    (size_t)-1);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		itest_res_fini(&r);
+	}
+	itest_sandbox_forget("leonardo");
+	itest_sandbox_forget("comfyui");
+	/* 40 polls at POLL_INTERVAL_MS (100) before each job completes. */
+	itest_fault("leonardo", "{\"pending_polls\":40}");
+	itest_fault("comfyui", "{\"pending_polls\":40}");
+	for (k = 0; k < NJOBS; k++) {
+		snprintf(body, sizeof(body), "{\"prompt\":\"a patient heron\","
+		    "\"provider\":\"%s\",\"fallback\":false,\"width\":512,"
+		    "\"height\":512}", k % 2 ? "comfyui" : "leonardo_ai");
+		itest_call(&r, "POST", "/unified/generate", async_h, body,
+		    (size_t)-1);
+		cr_assert_eq(r.status, 202, "%s", r.body);
+		snprintf(ids[k], sizeof(ids[k]), "%s", itest_str(&r,
+		    "generation_id"));
+		itest_res_fini(&r);
+	}
+	sleep(1);				/* every job is polling */
+	cr_assert_eq(completed_of(ids, NJOBS), 0, "they poll 4 s");
+	cr_assert_eq(itest_stack("runner-kill"), 0);
+	cr_assert_eq(itest_stack("runner-start"), 0);
+	for (i = 0; i < 120 && done < NJOBS; i++, usleep(250000))
+		done = completed_of(ids, NJOBS);
+	cr_assert_eq(done, NJOBS, "every job ends after the new runner "
+	    "takes them over");
+	cr_assert_eq(itest_sandbox_count("leonardo", "POST", "/api/rest/v1/"
+	    "generations"), NJOBS / 2, "one Leonardo generation per job");
+	cr_assert_eq(itest_sandbox_count("comfyui", "POST", "/prompt"),
+	    NJOBS / 2, "one ComfyUI prompt per job");
+}
+
+/* A client child: one synchronous generation; exits 0 on 200. */
+static pid_t
+client(void)
+{
+	struct itest_res r;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a waiting room\",\"provider\":\"gemini\",\"fallback\":false}",
+	    (size_t)-1);
+	if (r.status != 200)
+		fprintf(stderr, "client: %ld %s\n", r.status, r.body);
+	_exit(r.status == 200 ? 0 : 1);
+}
+
+Test(runner, master_reload_and_restart_lose_no_waiting_client,
+    .timeout = 120)
+{
+	pid_t kids[20];
+	int k, st, ok = 0;
+
+	/* Under the test stack's PROVIDER_TIMEOUT_MS (2 s). */
+	itest_fault("gemini", "{\"latency_ms\":1800}");
+	for (k = 0; k < 20; k++)
+		kids[k] = client();
+	usleep(500000);				/* all 20 wait in nginx */
+	cr_assert_eq(itest_stack("reload"), 0);
+	cr_assert_eq(itest_stack("app-stop"), 0);
+	cr_assert_eq(itest_stack("app-start"), 0);
+	for (k = 0; k < 20; k++)
+		ok += waitpid(kids[k], &st, 0) == kids[k] && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0;
+	cr_assert_eq(ok, 20, "every waiting client got its images");
+}
