@@ -36,7 +36,7 @@ ITEST_BIN := $(patsubst %.c,build/san/%,$(ITEST_SRC))
 Q	?= @
 DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
-.PHONY: all deps run stop test unit integration bench check-deep clean \
+.PHONY: all deps npm-deps run stop test unit integration bench check-deep clean \
 	status reload sandbox
 
 all: build/rel/imagegen
@@ -95,7 +95,7 @@ DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \
 	libmicrohttpd-dev libpng-dev zlib1g-dev libjpeg62-turbo-dev \
 	postgresql nginx-light curl wrk jq procps systemd
 
-deps:
+deps: npm-deps
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	    grep -q 'install ok installed' || echo $$p; done); \
@@ -105,6 +105,15 @@ deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+
+# Node.js tools the tests use (never the service): the reference webhook
+# verifier. Debian's nodejs and npm when no node is installed.
+npm-deps:
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	@[ -d tests/webhook/node_modules/standardwebhooks ] || \
+	    (cd tests/webhook && npm install --no-audit --no-fund --silent)
 
 # --- running ---------------------------------------------------------------
 run: deps

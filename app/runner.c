@@ -18,6 +18,7 @@
 #include "lib/db/jobs.h"
 #include "lib/db/queue.h"
 #include "lib/db/spool.h"
+#include "lib/gen/deliver.h"
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
 #include "lib/ollama/ollama.h"
@@ -54,6 +55,7 @@ struct runner {
 	struct circuit_shm	*circuits;
 	struct engine_env	 env;
 	struct engine		*en;
+	struct deliver		*hooks;		/* webhooks of finished jobs */
 	struct rjob		**prep;		/* prompts with Ollama */
 	size_t			 nprep, capprep;
 	char			 id[160];	/* host:pid */
@@ -317,6 +319,7 @@ runner_finish(struct runner *r, struct engine_item **done, size_t n)
 		    json_object_get(done[i]->out.record, "id")),
 		    done[i]->out.err == ERR_OK ? "completed" :
 		    err_code(done[i]->out.err));
+		deliver_add(r->hooks, done[i]->out.record);
 		rjob_free(r, done[i]->user);
 	}
 }
@@ -328,7 +331,8 @@ runner_loop(struct runner *r)
 	int64_t stop_at = 0;
 	size_t n;
 
-	while (!stopping || (engine_busy(r->en) + r->nprep > 0 &&
+	while (!stopping || (engine_busy(r->en) + r->nprep +
+	    deliver_pending(r->hooks) > 0 &&
 	    time_mono_ms() < stop_at)) {
 		if (stopping && stop_at == 0) {
 			stop_at = time_mono_ms() + r->cfg->runner_grace_s * 1000;
@@ -338,8 +342,8 @@ runner_loop(struct runner *r)
 		if (!stopping && (r->wake || time_mono_ms() >= r->claim_at))
 			runner_claim(r);
 		runner_chores(r);
-		n = engine_step(r->en, r->wake ? 0 : STEP_MAX_MS,
-		    db_socket(&r->db), done, DONE_MAX);
+		n = engine_step(r->en, r->wake ? 0 : deliver_step(r->hooks,
+		    STEP_MAX_MS), db_socket(&r->db), done, DONE_MAX);
 		runner_finish(r, done, n);
 		runner_preps(r);
 		runner_notices(r);
@@ -373,7 +377,8 @@ runner_init(struct runner *r, const struct config *cfg, int logfd)
 		return ERR_NOMEM;
 	r->env = (struct engine_env){ cfg, &r->http, &r->multi, &r->db,
 	    r->circuits, &r->log, r->lexicon };
-	if ((r->en = engine_new(&r->env)) == NULL)
+	if ((r->en = engine_new(&r->env)) == NULL ||
+	    (r->hooks = deliver_new(cfg, &r->multi, &r->db, &r->log)) == NULL)
 		return ERR_NOMEM;
 	return ERR_OK;
 }
@@ -388,6 +393,7 @@ runner_fini(struct runner *r)
 		(void)db_queue_release(&r->db, r->id);
 	}
 	engine_free(r->en);
+	deliver_free(r->hooks);
 	while (r->nprep > 0)
 		rjob_free(r, r->prep[--r->nprep]);
 	free(r->prep);

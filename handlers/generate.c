@@ -34,6 +34,7 @@
 #include "lib/prompt/optimize.h"
 #include "lib/prompt/validate.h"
 #include "lib/db/queue.h"
+#include "lib/gen/deliver.h"
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
 
@@ -97,6 +98,20 @@ item_prompt(struct worker *w, struct gen_item *it)
 	return e;
 }
 
+/* A webhook_url needs WEBHOOK_SECRET (deliveries are signed) and a host
+ * that is not internal. */
+static enum err
+item_webhook(struct worker *w, struct gen_item *it)
+{
+	if (w->cfg->webhook_secret[0] == '\0') {
+		snprintf(it->why, sizeof(it->why), "webhook_url: webhooks are "
+		    "off here (WEBHOOK_SECRET is not set)");
+		return ERR_INVALID_FIELD;
+	}
+	return deliver_url_check(it->g.webhook_url,
+	    w->cfg->webhook_allow_private, it->why, sizeof(it->why));
+}
+
 /* The candidates for it (new reference), or NULL with it->e / it->why. */
 static json_t *
 item_plan(struct worker *w, struct gen_item *it)
@@ -124,6 +139,9 @@ item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
 	    sizeof(it->why))) != ERR_OK)
 		return it->e;
 	if ((it->e = item_prompt(w, it)) != ERR_OK || dry)
+		return it->e;
+	if (it->g.webhook_url != NULL && (it->e = item_webhook(w, it)) !=
+	    ERR_OK)
 		return it->e;
 	/* What no provider can serve is a request error, before any job. */
 	if ((plan = item_plan(w, it)) == NULL)
@@ -229,7 +247,7 @@ item_enqueue(struct request *req, struct response *res, bool keyed,
 {
 	const char *key = keyed ? req_header(req, "Idempotency-Key") : NULL;
 	struct db_enqueue q = { req->w->cfg->generate_timeout_s, key, NULL,
-	    NULL };
+	    it->g.webhook_url };
 	char hash[65];
 	json_t *prev = NULL;
 	enum err e;

@@ -17,6 +17,10 @@ export CIRCUIT_FAILURES=3 CIRCUIT_COOLDOWN_S=2 GENERATE_TIMEOUT_S=15
 export RETRY_AFTER_CAP_S=2 IMAGE_MAX_BYTES=16777216
 # A killed runner's jobs are taken over after 2 s (the drills).
 export RUNNER_LEASE_S=2
+# Webhooks: signed with a test secret, the loopback receiver allowed,
+# tried again after 200 ms (tests/integration/test_webhook.c).
+export WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+export WEBHOOK_ALLOW_PRIVATE=127.0.0.1 WEBHOOK_RETRY_MS=200
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
 export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1

@@ -74,6 +74,11 @@ static const struct cfg_key cfg_keys[] = {
 	{ "RUNNER_LEASE_S",	   CFG_INT,    F(runner_lease_s),	"30",	2, 3600 },
 	{ "RUNNER_WAIT_LISTEN",	   CFG_STR,    F(runner_wait_listen),	"127.0.0.1:8004", 0, 0 },
 	{ "RUNNER_GRACE_S",	   CFG_INT,    F(runner_grace_s),	"20",	0, 3600 },
+	{ "WEBHOOK_SECRET",	   CFG_SECRET, F(webhook_secret),	"",	0, 0 },
+	{ "WEBHOOK_ALLOW_PRIVATE", CFG_STR,    F(webhook_allow_private), "",	0, 0 },
+	{ "WEBHOOK_TRIES",	   CFG_INT,    F(webhook_tries),	"8",	1, 100 },
+	{ "WEBHOOK_RETRY_MS",	   CFG_INT,    F(webhook_retry_ms),	"2000",	10, 3600000 },
+	{ "WEBHOOK_TIMEOUT_MS",	   CFG_INT,    F(webhook_timeout_ms),	"10000", 100, 120000 },
 };
 
 /* Log level names, indexed by enum log_level. */

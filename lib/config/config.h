@@ -62,6 +62,12 @@ struct config {
 	long		 runner_lease_s;	/* a claimed job's lease */
 	char		*runner_wait_listen;	/* host:port, "" = no waits */
 	long		 runner_grace_s;	/* SIGTERM: finish in-flight */
+	/* webhooks */
+	char		*webhook_secret;	/* "whsec_...", "" = off */
+	char		*webhook_allow_private;	/* hosts/IPs allowed anyway */
+	long		 webhook_tries;
+	long		 webhook_retry_ms;	/* first back-off, doubling */
+	long		 webhook_timeout_ms;
 };
 
 /*

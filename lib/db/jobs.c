@@ -22,21 +22,28 @@ db_member_text(const json_t *o, const char *key)
 	    JSON_REAL_PRECISION(17));
 }
 
-#define JOB_NPARAMS	18
+/*
+ * A job record in one statement: its project if new, the job row
+ * (inserted, or updated while not final), its images (all of them from
+ * one JSON array parameter, kept when already there) and, when it became
+ * final, the NOTIFY of its waiters. One round trip, atomic on its own.
+ */
+#define JOB_NPARAMS	19
 static const char *const job_keys[JOB_NPARAMS] = {
 	"id", "project_id", "status", "requested_provider", "provider",
 	"prompt_original", "prompt_final", "prompt_meta", "params",
 	"attempts", "error", "optimize_ms", "generate_ms", "created_at",
-	"completed_at", "provider_model", "warnings", "resume",
+	"completed_at", "provider_model", "warnings", "resume", "images",
 };
 
-static const char job_upsert[] =
-    "INSERT INTO generation_jobs (id, project_id, status, "
+static const char job_save_sql[] =
+    "WITH p AS (INSERT INTO projects (id, name) VALUES ($2, $2) "
+    "ON CONFLICT (id) DO NOTHING), "
+    "j AS (INSERT INTO generation_jobs (id, project_id, status, "
     "requested_provider, provider, prompt_original, prompt_final, "
     "prompt_meta, params, attempts, error, optimize_ms, generate_ms, "
     "created_at, completed_at, provider_model, warnings, resume) "
-    "VALUES ($1::uuid, "
-    "$2, $3, $4, $5, $6, $7, "
+    "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
     "coalesce($8::jsonb, '{}'), coalesce($9::jsonb, '{}'), "
     "coalesce($10::jsonb, '[]'), $11::jsonb, $12::float8, $13::float8, "
     "coalesce($14::timestamptz, now()), $15::timestamptz, $16, "
@@ -50,19 +57,19 @@ static const char job_upsert[] =
     "provider_model = EXCLUDED.provider_model, warnings = EXCLUDED.warnings, "
     "resume = EXCLUDED.resume "
     /* a final state (completed, failed, cancelled) is never left */
-    "WHERE generation_jobs.status IN ('pending', 'queued', 'running')";
-
-#define IMG_NPARAMS	12
-static const char *const img_keys[IMG_NPARAMS - 2] = {
-	"id", "provider", "provider_image_id", "source_url", "local_path",
-	"width", "height", "format", "bytes", "sha256",
-};
-
-static const char img_insert[] =
-    "INSERT INTO images (id, provider, provider_image_id, source_url, "
+    "WHERE generation_jobs.status IN ('pending', 'queued', 'running') "
+    "RETURNING id, status), "
+    "i AS (INSERT INTO images (id, provider, provider_image_id, source_url, "
     "local_path, width, height, format, bytes, sha256, job_id, project_id) "
-    "VALUES ($1::uuid, $2, $3, $4, $5, $6::int, $7::int, $8, $9::bigint, "
-    "$10, $11::uuid, $12) ON CONFLICT (id) DO NOTHING";
+    "SELECT x.id, x.provider, x.provider_image_id, x.source_url, "
+    "x.local_path, x.width, x.height, x.format, x.bytes, x.sha256, "
+    "$1::uuid, $2 FROM json_to_recordset(coalesce($19::json, '[]')) AS "
+    "x(id uuid, provider text, provider_image_id text, source_url text, "
+    "local_path text, width int, height int, format text, bytes bigint, "
+    "sha256 text) WHERE EXISTS (SELECT 1 FROM j) "
+    "ON CONFLICT (id) DO NOTHING) "
+    "SELECT pg_notify('" DB_CHANNEL_DONE "', j.id::text) FROM j "
+    "WHERE j.status IN ('completed', 'failed', 'cancelled')";
 
 static void
 texts_free(char **v, size_t n)
@@ -73,30 +80,8 @@ texts_free(char **v, size_t n)
 		free(v[i]);
 }
 
-static enum err
-save_images(struct db *db, const json_t *job, const char *id,
-    const char *project)
-{
-	char *p[IMG_NPARAMS];
-	json_t *img;
-	size_t i, k;
-	enum err e = ERR_OK;
-
-	json_array_foreach(json_object_get(job, "images"), i, img) {
-		for (k = 0; k < IMG_NPARAMS - 2; k++)
-			p[k] = db_member_text(img, img_keys[k]);
-		p[IMG_NPARAMS - 2] = strdup(id);
-		p[IMG_NPARAMS - 1] = strdup(project);
-		e = db_exec(db, img_insert, IMG_NPARAMS,
-		    (const char *const *)p, NULL);
-		texts_free(p, IMG_NPARAMS);
-		if (e != ERR_OK)
-			break;
-	}
-	return e;
-}
-
-/* The upsert; durable false commits without waiting for the WAL flush. */
+/* The save; durable false commits without waiting for the WAL flush
+ * (then inside a transaction, for SET LOCAL). */
 static enum err
 save(struct db *db, const json_t *job, bool durable)
 {
@@ -110,23 +95,17 @@ save(struct db *db, const json_t *job, bool durable)
 		e = ERR_INVALID_FIELD;
 		goto out;
 	}
+	if (durable) {
+		e = db_exec(db, job_save_sql, JOB_NPARAMS,
+		    (const char *const *)p, NULL);
+		goto out;
+	}
 	if ((e = db_begin(db)) != ERR_OK)
 		goto out;
-	if (!durable)
-		e = db_exec(db, "SET LOCAL synchronous_commit = off", 0, NULL,
-		    NULL);
+	e = db_exec(db, "SET LOCAL synchronous_commit = off", 0, NULL, NULL);
 	if (e == ERR_OK)
-		e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, "
-		    "$1) ON CONFLICT (id) DO NOTHING", 1,
-		    (const char *const *)&p[1], NULL);
-	if (e == ERR_OK)
-		e = db_exec(db, job_upsert, JOB_NPARAMS,
+		e = db_exec(db, job_save_sql, JOB_NPARAMS,
 		    (const char *const *)p, NULL);
-	if (e == ERR_OK)
-		e = save_images(db, job, p[0], p[1]);
-	if (e == ERR_OK && db_jobs_status_final(p[2]))
-		e = db_exec(db, "SELECT pg_notify('" DB_CHANNEL_DONE "', $1)",
-		    1, (const char *const *)&p[0], NULL);
 	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK)

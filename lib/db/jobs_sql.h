@@ -25,6 +25,7 @@
     "i.bytes, 'sha256', i.sha256) ORDER BY i.created_at, i.id) "	\
     "FROM images i WHERE i.job_id = j.id), '[]'::json), 'resume', "	\
     "j.resume, 'claims', j.claims, 'webhook_url', j.webhook_url, "	\
+    "'webhook', j.webhook, "						\
     "'deadline_in_ms', floor(extract(epoch FROM j.deadline - now()) "	\
     "* 1000))"
 

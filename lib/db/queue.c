@@ -16,16 +16,25 @@ static const char *const enq_keys[ENQ_KEYS] = {
 	"prompt_final", "prompt_meta", "params", "optimize_ms", "created_at",
 };
 
-static const char enq_insert[] =
-    "INSERT INTO generation_jobs (id, project_id, status, "
-    "requested_provider, prompt_original, prompt_final, prompt_meta, "
-    "params, optimize_ms, created_at, deadline, idempotency_key, "
-    "request_hash, webhook_url) VALUES ($1::uuid, $2, 'queued', $3, $4, "
-    "$5, coalesce($6::jsonb, '{}'), coalesce($7::jsonb, '{}'), "
-    "$8::float8, coalesce($9::timestamptz, now()), now() + $10::int * "
-    "interval '1 second', $11, $12, $13) ON CONFLICT (project_id, "
-    "idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
-    "RETURNING id";
+#define ENQ_INSERT							\
+    "INSERT INTO generation_jobs (id, project_id, status, "		\
+    "requested_provider, prompt_original, prompt_final, prompt_meta, "	\
+    "params, optimize_ms, created_at, deadline, idempotency_key, "	\
+    "request_hash, webhook_url) VALUES ($1::uuid, $2, 'queued', $3, $4, " \
+    "$5, coalesce($6::jsonb, '{}'), coalesce($7::jsonb, '{}'), "	\
+    "$8::float8, coalesce($9::timestamptz, now()), now() + $10::int * "	\
+    "interval '1 second', $11, $12, $13) ON CONFLICT (project_id, "	\
+    "idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "	\
+    "RETURNING id"
+
+static const char enq_insert[] = ENQ_INSERT;
+
+/* Without a key: the project, the job and the NOTIFY in one statement
+ * (one round trip, committed durably on its own). */
+static const char enq_one[] =
+    "WITH p AS (INSERT INTO projects (id, name) VALUES ($2, $2) "
+    "ON CONFLICT (id) DO NOTHING), j AS (" ENQ_INSERT ") "
+    "SELECT pg_notify('" DB_CHANNEL_QUEUED "', '') FROM j";
 
 /* A key older than 24 h is free again: its old job lets go of it. */
 static const char enq_expire[] =
@@ -66,26 +75,23 @@ out:
 	return e;
 }
 
+static void	enq_params(const json_t *, const struct db_enqueue *, char[24],
+		    char *[ENQ_KEYS + 4]);
+
 static enum err
 enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
     bool *inserted)
 {
-	char *p[ENQ_KEYS + 4] = { NULL }, dl[24];
+	char *p[ENQ_KEYS + 4], dl[24];
 	PGresult *r = NULL;
 	size_t k;
 	enum err e;
 
-	for (k = 0; k < ENQ_KEYS; k++)
-		p[k] = db_member_text(job, enq_keys[k]);
-	snprintf(dl, sizeof(dl), "%ld", q->deadline_s);
-	p[ENQ_KEYS] = dl;
-	p[ENQ_KEYS + 1] = (char *)q->idempotency_key;
-	p[ENQ_KEYS + 2] = (char *)q->request_hash;
-	p[ENQ_KEYS + 3] = (char *)q->webhook_url;
+	enq_params(job, q, dl, p);
 	e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, $1) "
 	    "ON CONFLICT (id) DO NOTHING", 1, (const char *const *)&p[1],
 	    NULL);
-	if (e == ERR_OK && q->idempotency_key != NULL)
+	if (e == ERR_OK)
 		e = db_exec(db, enq_expire, 2, (const char *const[]){ p[1],
 		    q->idempotency_key }, NULL);
 	if (e == ERR_OK)
@@ -98,14 +104,41 @@ enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
 	return e;
 }
 
+/* The parameters of ENQ_INSERT for job and q into p (the first
+ * ENQ_KEYS are the caller's to free). */
+static void
+enq_params(const json_t *job, const struct db_enqueue *q, char dl[24],
+    char *p[ENQ_KEYS + 4])
+{
+	size_t k;
+
+	for (k = 0; k < ENQ_KEYS; k++)
+		p[k] = db_member_text(job, enq_keys[k]);
+	snprintf(dl, 24, "%ld", q->deadline_s);
+	p[ENQ_KEYS] = dl;
+	p[ENQ_KEYS + 1] = (char *)q->idempotency_key;
+	p[ENQ_KEYS + 2] = (char *)q->request_hash;
+	p[ENQ_KEYS + 3] = (char *)q->webhook_url;
+}
+
 enum err
 db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
     json_t **existing)
 {
+	char *p[ENQ_KEYS + 4], dl[24];
 	bool inserted = false;
+	size_t k;
 	enum err e;
 
 	*existing = NULL;
+	if (q->idempotency_key == NULL) {
+		enq_params(job, q, dl, p);
+		e = db_exec(db, enq_one, ENQ_KEYS + 4, (const char *const *)p,
+		    NULL);
+		for (k = 0; k < ENQ_KEYS; k++)
+			free(p[k]);
+		return e;
+	}
 	if ((e = db_begin(db)) != ERR_OK)
 		return e;
 	if ((e = enq_insert_job(db, job, q, &inserted)) == ERR_OK &&

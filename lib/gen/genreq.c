@@ -13,7 +13,8 @@
 
 static const char *const all_fields[] = { "prompt", "negative_prompt",
     "provider", "fallback", "width", "height", "aspect_ratio",
-    "num_images", "seed", "model", "style", "project_id", NULL };
+    "num_images", "seed", "model", "style", "project_id", "webhook_url",
+    NULL };
 static const char *const quick_fields[] = { "prompt", "provider", NULL };
 
 bool
@@ -107,7 +108,8 @@ parse_texts(const json_t *b, struct genreq *g, char *why, size_t whylen)
 	    (e = jx_string(b, "model", false, &p->model, why, whylen)) ||
 	    (e = jx_string(b, "style", false, &p->style, why, whylen)) ||
 	    (e = jx_string(b, "project_id", false, &g->project_id, why,
-	    whylen)))
+	    whylen)) || (e = jx_string(b, "webhook_url", false,
+	    &g->webhook_url, why, whylen)))
 		return e;
 	if (p->negative_prompt && strlen(p->negative_prompt) > 2000) {
 		snprintf(why, whylen, "negative_prompt: at most 2000 bytes");

@@ -22,6 +22,8 @@ struct genreq {
 	bool			 fallback;	/* default true */
 	const char		*project_id;	/* "default" when absent */
 	bool			 size_given;	/* width/height or ratio sent */
+	const char		*webhook_url;	/* NULL = none (checked apart:
+						   lib/gen/deliver.c) */
 };
 
 /*

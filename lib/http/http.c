@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -141,6 +143,83 @@ curl_err(CURLcode rc, const struct http_sink *s)
 	}
 }
 
+bool
+http_addr_internal(const char *ip)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return a[0] == 0 || a[0] == 10 || a[0] == 127 ||
+		    (a[0] == 169 && a[1] == 254) || (a[0] == 172 &&
+		    (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] >= 224;
+	if (inet_pton(AF_INET6, ip, a) != 1)
+		return true;		/* not an address: refuse */
+	if (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		char v4[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
+		return http_addr_internal(v4);	/* ::ffff:a.b.c.d */
+	}
+	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) ==
+	    0x80) || a[0] == 0xff || memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0"
+	    "\0\0\0", 15) == 0;		/* ULA, link-local, multicast, ::, ::1 */
+}
+
+bool
+http_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p != '\0' && n > 0) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, item, n) == 0 && strchr(" ,", p[n]))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+/* The host of an http(s) URL (what follows any userinfo, up to the port
+ * or path; an IPv6 literal without its brackets) into buf. */
+static void
+url_host(const char *url, char *buf, size_t len)
+{
+	const char *h = strstr(url, "://"), *end, *at;
+
+	buf[0] = '\0';
+	if (h == NULL)
+		return;
+	h += 3;
+	end = h + strcspn(h, "/?#");
+	for (at = h; (at = memchr(at, '@', (size_t)(end - at))) != NULL; )
+		h = ++at;
+	if (*h == '[') {
+		at = memchr(h, ']', (size_t)(end - h));
+		end = at ? at : end;
+		h++;
+	} else if ((at = memchr(h, ':', (size_t)(end - h))) != NULL)
+		end = at;
+	snprintf(buf, len, "%.*s", (int)(end - h), h);
+}
+
+/* Before a request goes out on a connection: refuse internal addresses
+ * when the request asks for public ones only. */
+static int
+on_prereq(void *arg, char *ip, char *local, int port, int lport)
+{
+	struct http_sink *s = arg;
+
+	(void)local; (void)port; (void)lport;
+	if (!s->public_only || !http_addr_internal(ip) || http_list_has(
+	    s->private_ok, ip) || (s->host[0] && http_list_has(s->private_ok,
+	    s->host)))
+		return CURL_PREREQFUNC_OK;
+	snprintf(s->refused, sizeof(s->refused), "%s", ip);
+	return CURL_PREREQFUNC_ABORT;
+}
+
 static void
 set_options(CURL *e, const struct http_request *req, struct http_sink *s,
     struct curl_slist *hl, char *errbuf)
@@ -172,6 +251,10 @@ set_options(CURL *e, const struct http_request *req, struct http_sink *s,
 	}
 	if (req->method != NULL)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->public_only) {
+		curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+		curl_easy_setopt(e, CURLOPT_PREREQDATA, s);
+	}
 }
 
 /* Checks req and sets e up for it; res is reset. Headers go to *hl
@@ -195,6 +278,10 @@ prepare(CURL *e, const struct http_request *req, struct http_sink *s,
 	s->res = res;
 	s->cap = req->max_bytes ? req->max_bytes : HTTP_DEFAULT_MAX;
 	s->is_image = req->is_image;
+	s->public_only = req->public_only;
+	s->private_ok = req->private_ok;
+	if (req->public_only)
+		url_host(req->url, s->host, sizeof(s->host));
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
 		*hl = curl_slist_append(*hl, req->headers[i]);
 	set_options(e, req, s, *hl, errbuf);
@@ -219,6 +306,11 @@ conclude(CURL *e, CURLcode rc, const struct http_sink *s,
 	if ((err = curl_err(rc, s)) != ERR_OK)
 		snprintf(why, whylen, "%s", s->over ? "response over the "
 		    "size cap" : errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	if (s->refused[0] != '\0') {
+		snprintf(why, whylen, "address %s is internal and not allowed",
+		    s->refused);
+		err = ERR_INVALID_FIELD;
+	}
 	if (res->body == NULL && (res->body = strdup("")) == NULL)
 		return ERR_NOMEM;
 	return err;

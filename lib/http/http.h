@@ -37,6 +37,12 @@ struct http_request {
 	size_t		 max_bytes;	/* 0 = 8 MiB */
 	bool		 is_image;	/* over the cap: ERR_IMAGE_TOO_LARGE */
 	int		 max_redirects;	/* 0 = none followed */
+	/* true: connecting to a loopback, private, link-local or otherwise
+	 * internal address fails (checked on the address actually dialled,
+	 * after DNS), unless its host or IP is in the comma list private_ok.
+	 * ERR_INVALID_FIELD then, "address not allowed" in why. */
+	bool		 public_only;
+	const char	*private_ok;
 };
 
 struct http_response {
@@ -55,6 +61,10 @@ struct http_sink {
 	size_t			 alloc;
 	bool			 over;
 	bool			 is_image;
+	bool			 public_only;	/* see http_request */
+	const char		*private_ok;
+	char			 host[256];	/* of the URL (for private_ok) */
+	char			 refused[64];	/* the address refused */
 };
 
 /* Concurrent transfers; one per worker so that connections are reused. */
@@ -108,6 +118,11 @@ enum err	http_xfer_start(struct http_multi *m, struct http_xfer *x,
 enum err	http_multi_run(struct http_multi *m, long wait_ms, int fd);
 /* Detaches x (done or not) and frees what it holds, res included. */
 void		http_xfer_fini(struct http_multi *m, struct http_xfer *x);
+/* True for an IP address (text) that is not on the public internet:
+ * loopback, private, link-local, CGNAT, unspecified, multicast, ULA. */
+bool		http_addr_internal(const char *ip);
+/* True when item (a host or an IP) is in the comma list. */
+bool		http_list_has(const char *list, const char *item);
 /* 408, 429 and 5xx: worth another try. */
 bool		http_status_transient(long status);
 /* Retry-After value (delta seconds or HTTP date) in seconds, or -1. */

@@ -66,6 +66,9 @@ struct sb_req {
 	const char	*query;		/* "a=1&b=2" or "" */
 	const char	*auth;		/* Authorization header or NULL */
 	const char	*goog_key;	/* x-goog-api-key header or ?key= */
+	const char	*wh_id;		/* webhook-id, -timestamp, -signature */
+	const char	*wh_ts;
+	const char	*wh_sig;
 	const char	*body;
 	size_t		 len;
 	json_t		*json;		/* parsed body or NULL */

@@ -96,14 +96,17 @@ sb_fault_take(struct sb_port *p, const char *path, struct sb_faults *out)
 void
 sb_log_request(struct sb_port *p, const struct sb_req *rq)
 {
-	json_t *e = json_pack("{s:s,s:s,s:s,s:{s:s?,s:s?},s:O?}", "method",
-	    rq->method, "path", rq->path, "query", rq->query, "headers",
-	    "authorization", rq->auth, "x-goog-api-key", rq->goog_key, "body",
-	    rq->json);
+	json_t *e = json_pack("{s:s,s:s,s:s,s:{s:s?,s:s?,s:s?,s:s?,s:s?},"
+	    "s:O?}", "method", rq->method, "path", rq->path, "query",
+	    rq->query, "headers", "authorization", rq->auth, "x-goog-api-key",
+	    rq->goog_key, "webhook-id", rq->wh_id, "webhook-timestamp",
+	    rq->wh_ts, "webhook-signature", rq->wh_sig, "body", rq->json);
 
 	if (rq->json == NULL && rq->len > 0)
 		json_object_set_new(e, "body", json_stringn(rq->body,
 		    rq->len > 4096 ? 4096 : rq->len));
+	if (strncmp(rq->path, "/hook", 5) == 0)	/* a signature's bytes */
+		json_object_set_new(e, "raw", json_stringn(rq->body, rq->len));
 	pthread_mutex_lock(&p->lock);
 	json_array_append_new(p->log, e);
 	while (json_array_size(p->log) > SB_LOG_MAX)
@@ -225,6 +228,11 @@ dispatch(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 	}
 	if (strcmp(rq->method, "GET") == 0 && sb_image_route(rq, &f, rs))
 		return;
+	if (strcmp(rq->method, "POST") == 0 && strncmp(rq->path, "/hook",
+	    5) == 0) {			/* a webhook receiver, on any port */
+		sb_json(rs, 200, json_pack("{s:b}", "received", 1));
+		return;
+	}
 	handlers[p->kind](p, rq, &f, rs);
 }
 
@@ -298,6 +306,12 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	rq.query = query;
 	rq.auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Authorization");
+	rq.wh_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "webhook-id");
+	rq.wh_ts = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "webhook-timestamp");
+	rq.wh_sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "webhook-signature");
 	rq.goog_key = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "x-goog-api-key");
 	if (rq.goog_key == NULL)
