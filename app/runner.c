@@ -78,17 +78,13 @@ static const char *const runner_channels[] = {
 };
 
 /* The shortened prompt into the record: final text, its metadata and
- * the time it took. */
+ * the time it took (rjob_start() adds the analysis). */
 static void
-rjob_prompt_set(struct runner *r, json_t *rec, const struct prompt_optimized *o)
+rjob_prompt_set(json_t *rec, const struct prompt_optimized *o)
 {
-	struct prompt_analysis a;
 	json_t *meta = json_pack("{s:o}", "prompt_validation",
 	    prompt_optimized_render(o));
 
-	if (prompt_analyze(r->lexicon, o->text, &a) == ERR_OK)
-		json_object_set_new(meta, "analysis",
-		    prompt_analysis_render(&a));
 	json_object_set_new(rec, "prompt_meta", meta);
 	json_object_set_new(rec, "prompt_final", json_string(o->text));
 	json_object_set_new(rec, "optimize_ms", json_real(o->optimization_ms));
@@ -128,10 +124,18 @@ rjob_start(struct runner *r, struct rjob *j)
 {
 	json_t *rec = j->it.out.record;
 
+	struct prompt_analysis a;
+	json_t *meta = json_object_get(rec, "prompt_meta");
+
 	if (record_genreq(rec, &j->g) != ERR_OK) {
 		rjob_fail(r, j, "the queued request could not be read back");
 		return;
 	}
+	if (json_is_object(meta) && json_object_get(meta, "analysis") == NULL &&
+	    prompt_analyze(r->lexicon, json_string_value(json_object_get(rec,
+	    "prompt_final")), &a) == ERR_OK)
+		json_object_set_new(meta, "analysis",
+		    prompt_analysis_render(&a));
 	j->p = (struct engine_prompt){ j->g.params.prompt,
 	    json_string_value(json_object_get(rec, "prompt_final")),
 	    json_object_get(rec, "prompt_meta"), json_number_value(
@@ -191,7 +195,7 @@ runner_preps(struct runner *r)
 		r->prep[i] = r->prep[--r->nprep];
 		if (prompt_optimize_end(r->lexicon, &j->oc, j->x.err, j->x.why,
 		    &j->x.res, &o) == ERR_OK)
-			rjob_prompt_set(r, j->it.out.record, &o);
+			rjob_prompt_set(j->it.out.record, &o);
 		prompt_optimized_fini(&o);
 		http_xfer_fini(&r->multi, &j->x);
 		if (json_is_null(json_object_get(j->it.out.record,

@@ -14,6 +14,8 @@
 #include "app/router.h"
 #include "lib/config/config.h"
 #include "lib/db/db.h"
+#include "lib/db/provider_configs.h"
+#include "lib/gen/plan.h"
 #include "lib/http/http.h"
 #include "lib/log/log.h"
 #include "lib/ollama/ollama.h"
@@ -35,6 +37,14 @@ struct worker_prov_health {
 	char		 why[160];
 };
 
+/* provider_configs as last read, for checking requests (the runner reads
+ * them afresh for each claim). */
+struct worker_pcs {
+	int64_t				 at_ms;	/* monotonic; 0 = never */
+	size_t				 n;
+	struct db_provider_config	 v[PLAN_MAX];
+};
+
 struct worker {
 	const struct config	*cfg;		/* borrowed, read-only */
 	struct log		 log;
@@ -50,6 +60,7 @@ struct worker {
 	struct circuit_shm	*circuits;	/* shared, from the master */
 	int64_t			 spool_at_ms;	/* last spool replay check */
 	struct worker_prov_health prov_health[8];
+	struct worker_pcs	 pcs;
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM */
 };
 

@@ -39,6 +39,7 @@
 #include "lib/gen/record.h"
 
 #define WAIT_SLACK_S	5	/* a wait outlasts the job's deadline by */
+#define PCS_TTL_MS	1000	/* provider_configs for request checks */
 
 /* One generation made ready: parsed, prompt checked and optimized. */
 struct gen_item {
@@ -58,16 +59,13 @@ env_of(struct worker *w, struct engine_env *env)
 	    w->circuits, &w->log, w->lexicon };
 }
 
+/* The prompt's metadata as queued; the runner adds its analysis (CPU
+ * spent where the job runs, not while the client's request is open). */
 static json_t *
-prompt_meta(struct worker *w, const struct prompt_optimized *o)
+prompt_meta(const struct prompt_optimized *o)
 {
-	struct prompt_analysis a;
-	json_t *m = json_pack("{s:o}", "prompt_validation",
+	return json_pack("{s:o}", "prompt_validation",
 	    prompt_optimized_render(o));
-
-	if (prompt_analyze(w->lexicon, o->text, &a) == ERR_OK)
-		json_object_set_new(m, "analysis", prompt_analysis_render(&a));
-	return m;
 }
 
 /* Validates the prompt of it->g. One over the threshold is left for the
@@ -95,6 +93,31 @@ item_prompt(struct worker *w, struct gen_item *it)
 	    &it->o)) != ERR_OK)
 		snprintf(it->why, sizeof(it->why), "the prompt could not be "
 		    "prepared (%s)", err_code(e));
+	return e;
+}
+
+/* Checks it's plan against provider_configs read at most PCS_TTL_MS ago;
+ * a refusal is checked again against a fresh read (a provider enabled a
+ * moment ago) before it stands. */
+static enum err
+item_check(struct worker *w, struct gen_item *it)
+{
+	struct engine_env env;
+	enum err e = ERR_INVALID_FIELD;
+	int pass;
+
+	env_of(w, &env);
+	for (pass = 0; pass < 2 && e != ERR_OK; pass++) {
+		if (pass == 1 || w->pcs.at_ms == 0 || time_mono_ms() -
+		    w->pcs.at_ms > PCS_TTL_MS) {
+			if (db_provider_configs_load(&w->db, w->pcs.v, PLAN_MAX,
+			    &w->pcs.n) != ERR_OK)
+				w->pcs.n = 0;
+			w->pcs.at_ms = time_mono_ms();
+		}
+		e = engine_plan_check(&env, &it->g, w->pcs.v, w->pcs.n, it->why,
+		    sizeof(it->why));
+	}
 	return e;
 }
 
@@ -133,7 +156,7 @@ item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
     struct gen_item *it)
 {
 	struct record_prompt rp;
-	json_t *meta, *plan;
+	json_t *meta;
 
 	if ((it->e = genreq_parse(body, quick, &it->g, it->why,
 	    sizeof(it->why))) != ERR_OK)
@@ -144,10 +167,9 @@ item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
 	    ERR_OK)
 		return it->e;
 	/* What no provider can serve is a request error, before any job. */
-	if ((plan = item_plan(w, it)) == NULL)
+	if ((it->e = item_check(w, it)) != ERR_OK)
 		return it->e;
-	json_decref(plan);
-	meta = it->o.text ? prompt_meta(w, &it->o) : NULL;
+	meta = it->o.text ? prompt_meta(&it->o) : NULL;
 	rp = (struct record_prompt){ it->g.params.prompt, it->o.text, meta,
 	    it->o.optimization_ms };
 	if ((it->record = record_new(&it->g, &rp, JOB_QUEUED)) == NULL)

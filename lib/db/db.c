@@ -24,6 +24,7 @@ db_close(struct db *db)
 {
 	PQfinish(db->conn);
 	db->conn = NULL;
+	db->nprepared = 0;
 }
 
 static void
@@ -115,21 +116,13 @@ db_notify_next(struct db *db, char *channel, size_t chlen, char *payload,
 	return true;
 }
 
-enum err
-db_exec(struct db *db, const char *sql, int nparams,
-    const char *const *params, PGresult **out)
+/* The verdict on r (which is cleared unless handed out in *out). */
+static enum err
+db_result(struct db *db, PGconn *c, PGresult *r, PGresult **out)
 {
-	PGconn *c;
-	PGresult *r;
-	ExecStatusType st;
+	ExecStatusType st = PQresultStatus(r);
 	enum err e;
 
-	if (out != NULL)
-		*out = NULL;
-	if ((e = db_conn_get(db, &c)) != ERR_OK)
-		return e;
-	r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
-	st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (out != NULL)
 			*out = r;
@@ -148,6 +141,49 @@ db_exec(struct db *db, const char *sql, int nparams,
 	}
 	PQclear(r);
 	return e;
+}
+
+enum err
+db_exec(struct db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	PGconn *c;
+	enum err e;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((e = db_conn_get(db, &c)) != ERR_OK)
+		return e;
+	return db_result(db, c, PQexecParams(c, sql, nparams, NULL, params,
+	    NULL, NULL, 0), out);
+}
+
+enum err
+db_exec_hot(struct db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	char name[32];
+	PGconn *c;
+	size_t i;
+	enum err e;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((e = db_conn_get(db, &c)) != ERR_OK)
+		return e;
+	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
+		continue;
+	if (i == DB_PREPARED_MAX)
+		return db_exec(db, sql, nparams, params, out);
+	snprintf(name, sizeof(name), "hot%zu", i);
+	if (i == db->nprepared) {
+		if ((e = db_result(db, c, PQprepare(c, name, sql, nparams,
+		    NULL), NULL)) != ERR_OK)
+			return e;
+		db->prepared[db->nprepared++] = sql;
+	}
+	return db_result(db, c, PQexecPrepared(c, name, nparams, params, NULL,
+	    NULL, 0), out);
 }
 
 enum err

@@ -16,6 +16,8 @@
 #include "lib/core/err.h"
 #include "lib/log/log.h"
 
+#define DB_PREPARED_MAX	16
+
 struct db {
 	PGconn		*conn;		/* NULL until first use */
 	const char	*url;		/* borrowed from config */
@@ -24,6 +26,8 @@ struct db {
 	struct log	*log;		/* borrowed */
 	const char *const *listen;	/* channels LISTENed on each connect,
 					   NULL-ended; NULL = none */
+	const char	*prepared[DB_PREPARED_MAX];	/* on this connection */
+	size_t		 nprepared;
 };
 
 void		db_init(struct db *db, const struct config *cfg,
@@ -41,6 +45,13 @@ enum err	db_conn_get(struct db *db, PGconn **out);
  * (it is dropped), ERR_DB for a failed statement (logged with detail).
  */
 enum err	db_exec(struct db *db, const char *sql, int nparams,
+		    const char *const *params, PGresult **out);
+/*
+ * db_exec() of a statement the caller runs often: sql must be a string
+ * with static storage (its address names it). Parsed and planned once
+ * per connection (a prepared statement), then only executed.
+ */
+enum err	db_exec_hot(struct db *db, const char *sql, int nparams,
 		    const char *const *params, PGresult **out);
 /* SELECT 1 round trip; latency in *ms. */
 enum err	db_ping(struct db *db, double *ms);

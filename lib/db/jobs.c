@@ -96,7 +96,7 @@ save(struct db *db, const json_t *job, bool durable)
 		goto out;
 	}
 	if (durable) {
-		e = db_exec(db, job_save_sql, JOB_NPARAMS,
+		e = db_exec_hot(db, job_save_sql, JOB_NPARAMS,
 		    (const char *const *)p, NULL);
 		goto out;
 	}
@@ -104,7 +104,7 @@ save(struct db *db, const json_t *job, bool durable)
 		goto out;
 	e = db_exec(db, "SET LOCAL synchronous_commit = off", 0, NULL, NULL);
 	if (e == ERR_OK)
-		e = db_exec(db, job_save_sql, JOB_NPARAMS,
+		e = db_exec_hot(db, job_save_sql, JOB_NPARAMS,
 		    (const char *const *)p, NULL);
 	if (e == ERR_OK)
 		e = db_commit(db);
@@ -154,7 +154,7 @@ db_jobs_get(struct db *db, const char *id, json_t **out)
 	enum err e;
 
 	*out = NULL;
-	e = db_exec(db, "SELECT " JOB_JSON " FROM generation_jobs j "
+	e = db_exec_hot(db, "SELECT " JOB_JSON " FROM generation_jobs j "
 	    "WHERE j.id = $1::uuid", 1, &id, &r);
 	if (e == ERR_OK && PQntuples(r) == 0)
 		e = ERR_NOT_FOUND;

@@ -34,7 +34,7 @@ db_provider_configs_load(struct db *db, struct db_provider_config *out,
 	int i;
 
 	*n = 0;
-	e = db_exec(db, "SELECT provider, enabled, priority, weight, "
+	e = db_exec_hot(db, "SELECT provider, enabled, priority, weight, "
 	    "coalesce(timeout_ms, 0), max_retries, rate_per_min, "
 	    "coalesce(default_model, ''), coalesce(max_concurrent, 0) "
 	    "FROM provider_configs "

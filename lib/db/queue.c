@@ -133,7 +133,7 @@ db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
 	*existing = NULL;
 	if (q->idempotency_key == NULL) {
 		enq_params(job, q, dl, p);
-		e = db_exec(db, enq_one, ENQ_KEYS + 4, (const char *const *)p,
+		e = db_exec_hot(db, enq_one, ENQ_KEYS + 4, (const char *const *)p,
 		    NULL);
 		for (k = 0; k < ENQ_KEYS; k++)
 			free(p[k]);
@@ -182,7 +182,7 @@ db_queue_claim(struct db *db, const char *runner, long lease_s, long max,
 	*jobs = NULL;
 	snprintf(ls, sizeof(ls), "%ld", lease_s);
 	snprintf(mx, sizeof(mx), "%ld", max);
-	if ((e = db_exec(db, claim_sql, 3, p, &r)) == ERR_OK)
+	if ((e = db_exec_hot(db, claim_sql, 3, p, &r)) == ERR_OK)
 		e = db_rows_to_array(r, jobs);
 	PQclear(r);
 	return e;

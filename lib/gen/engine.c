@@ -1089,6 +1089,24 @@ engine_dry_run(struct engine_env *env, const struct genreq *g, char *why,
 	return e == ERR_OK ? plan_render(&pl) : NULL;
 }
 
+enum err
+engine_plan_check(struct engine_env *env, const struct genreq *g,
+    const struct db_provider_config *pcs, size_t npcs, char *why,
+    size_t whylen)
+{
+	struct run_state s;
+	struct plan pl;
+	enum err e;
+
+	memset(&s, 0, sizeof(s));
+	s.env = env;
+	s.g = g;
+	s.pcs = pcs;
+	s.npcs = npcs;
+	plan_for(&s, &pl, why, whylen, &e);
+	return e;
+}
+
 void
 engine_spool_replay(struct engine_env *env)
 {

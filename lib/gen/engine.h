@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "lib/db/db.h"
+#include "lib/db/provider_configs.h"
 #include "lib/http/http.h"
 #include "lib/log/log.h"
 #include "lib/providers/circuit.h"
@@ -98,6 +99,12 @@ enum err	engine_run(struct engine_env *env, const struct genreq *g,
 		    const struct engine_prompt *p, struct engine_out *out);
 /* The plan for g without calling anything (?dry_run=1); new reference. */
 json_t		*engine_dry_run(struct engine_env *env, const struct genreq *g,
+		    char *why, size_t whylen);
+/* Would g's plan fail on the request itself (no provider could ever
+ * serve it), with provider_configs pcs[0..npcs)? ERR_OK, or the error
+ * with why. Nothing is read or called. */
+enum err	engine_plan_check(struct engine_env *env, const struct genreq *g,
+		    const struct db_provider_config *pcs, size_t npcs,
 		    char *why, size_t whylen);
 /* Writes spooled records back once the database answers (throttled). */
 void		engine_spool_replay(struct engine_env *env);
