@@ -14,6 +14,7 @@ const struct route app_routes[] = {
 	{ "POST",	"^/unified/generate/batch$",		handle_generate_batch },
 	{ "GET",	"^/unified/providers$",			handle_providers },
 	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt },
+	{ "GET",	"^/unified/validate-prompt/([0-9a-fA-F-]{36})$", handle_prompt_job_get },
 	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },
 	{ "GET",	"^/unified/jobs$",			handle_jobs },
 	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get },

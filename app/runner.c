@@ -42,6 +42,7 @@ struct rjob {
 	struct prompt_check	 c;
 	struct prompt_opt_call	 oc;
 	struct http_xfer	 x;
+	bool			 prompt_only;	/* a validate-prompt job */
 };
 
 struct runner {
@@ -111,6 +112,10 @@ rjob_fail(struct runner *r, struct rjob *j, const char *why)
 
 	log_error(&r->log, "job %s: %s", json_string_value(json_object_get(
 	    rec, "id")), why);
+	if (j->prompt_only) {		/* the reaper ends it at its deadline */
+		rjob_free(r, j);
+		return;
+	}
 	record_status_set(rec, JOB_FAILED);
 	json_object_set_new(rec, "error", json_pack("{s:s,s:s}", "code",
 	    err_code(ERR_INTERNAL), "message", why));
@@ -146,22 +151,16 @@ rjob_start(struct runner *r, struct rjob *j)
 		rjob_fail(r, j, "out of memory");
 }
 
-/* A prompt over the threshold: its Ollama call joins the transfers. */
+/* j's prompt text (to target characters) goes to Ollama: the call joins
+ * the transfers of the generations. */
 static void
-rjob_prep(struct runner *r, struct rjob *j)
+rjob_prep_start(struct runner *r, struct rjob *j, const char *text,
+    long target)
 {
-	const struct config *cfg = r->cfg;
-	struct prompt_limits lim = { cfg->prompt_max_chars,
-	    cfg->prompt_optimize_above, cfg->prompt_target_chars };
-	const char *text = json_string_value(json_object_get(j->it.out.record,
-	    "prompt_original"));
 	struct rjob **nv;
-	char why[256];
 
-	if (prompt_validate(text, strlen(text), &lim, &j->c, why,
-	    sizeof(why)) != ERR_OK || prompt_optimize_start(&r->ollama,
-	    j->c.normalized, lim.target_chars, cfg->ollama_timeout_ms,
-	    &j->oc) != ERR_OK) {
+	if (prompt_optimize_start(&r->ollama, text, target,
+	    r->cfg->ollama_timeout_ms, &j->oc) != ERR_OK) {
 		rjob_fail(r, j, "the prompt could not be prepared");
 		return;
 	}
@@ -178,6 +177,43 @@ rjob_prep(struct runner *r, struct rjob *j)
 	r->prep[r->nprep++] = j;
 }
 
+/* A generation whose prompt is over the threshold: shortened first. */
+static void
+rjob_prep(struct runner *r, struct rjob *j)
+{
+	const struct config *cfg = r->cfg;
+	struct prompt_limits lim = { cfg->prompt_max_chars,
+	    cfg->prompt_optimize_above, cfg->prompt_target_chars };
+	const char *text = json_string_value(json_object_get(j->it.out.record,
+	    "prompt_original"));
+	char why[256];
+
+	if (prompt_validate(text, strlen(text), &lim, &j->c, why,
+	    sizeof(why)) != ERR_OK) {
+		rjob_fail(r, j, "the prompt could not be prepared");
+		return;
+	}
+	rjob_prep_start(r, j, j->c.normalized, lim.target_chars);
+}
+
+/* A validate-prompt job ends: its answer with the optimized prompt. */
+static void
+rjob_prompt_finish(struct runner *r, struct rjob *j,
+    const struct prompt_optimized *o)
+{
+	json_t *rec = j->it.out.record, *ans = json_deep_copy(
+	    json_object_get(rec, "answer")), *opt = prompt_optimized_render(o);
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	json_object_set_new(opt, "prompt", json_string(o->text));
+	json_object_set_new(ans, "optimized", opt);
+	if (db_prompt_finish(&r->db, id, ans) != ERR_OK)
+		log_warn(&r->log, "prompt job %s not saved; it is retried "
+		    "after its lease", id);
+	json_decref(ans);
+	rjob_free(r, j);
+}
+
 /* Prompts whose Ollama call ended go on to the engine. */
 static void
 runner_preps(struct runner *r)
@@ -192,17 +228,29 @@ runner_preps(struct runner *r)
 			i++;
 			continue;
 		}
+		if (prompt_optimize_again(&j->oc, j->x.err, &j->x.res,
+		    r->cfg->ollama_timeout_ms)) {
+			http_xfer_fini(&r->multi, &j->x);
+			(void)http_xfer_start(&r->multi, &j->x,
+			    &j->oc.call.req);
+			i++;
+			continue;
+		}
 		r->prep[i] = r->prep[--r->nprep];
 		if (prompt_optimize_end(r->lexicon, &j->oc, j->x.err, j->x.why,
-		    &j->x.res, &o) == ERR_OK)
-			rjob_prompt_set(j->it.out.record, &o);
-		prompt_optimized_fini(&o);
-		http_xfer_fini(&r->multi, &j->x);
-		if (json_is_null(json_object_get(j->it.out.record,
-		    "prompt_final")))
+		    &j->x.res, &o) != ERR_OK) {
+			prompt_optimized_fini(&o);
 			rjob_fail(r, j, "the prompt could not be shortened");
-		else
+			continue;
+		}
+		http_xfer_fini(&r->multi, &j->x);
+		if (j->prompt_only)
+			rjob_prompt_finish(r, j, &o);
+		else {
+			rjob_prompt_set(j->it.out.record, &o);
 			rjob_start(r, j);
+		}
+		prompt_optimized_fini(&o);
 	}
 }
 
@@ -246,6 +294,36 @@ rjob_begin(struct runner *r, json_t *rec)
 		rjob_start(r, j);
 }
 
+/* Claims validate-prompt jobs (up to room) and sends them to Ollama. */
+static void
+runner_claim_prompts(struct runner *r, long room)
+{
+	json_t *jobs = NULL, *pj, *left;
+	struct rjob *j;
+	size_t i;
+
+	if (room <= 0 || db_prompt_claim(&r->db, r->id, r->cfg->runner_lease_s,
+	    MIN(room, 256), &jobs) != ERR_OK)
+		return;
+	json_array_foreach(jobs, i, pj) {
+		if ((j = calloc(1, sizeof(*j))) == NULL)
+			break;
+		j->it.out.record = json_incref(pj);
+		j->prompt_only = true;
+		j->x.done = true;
+		left = json_object_get(pj, "deadline_in_ms");
+		j->it.deadline_ms = time_mono_ms() + (int64_t)json_number_value(
+		    left);
+		rjob_prep_start(r, j, json_string_value(json_object_get(
+		    json_object_get(pj, "request"), "text")),
+		    (long)json_integer_value(json_object_get(json_object_get(pj,
+		    "request"), "target")));
+	}
+	if (json_array_size(jobs) == (size_t)MIN(room, 256))
+		r->wake = true;
+	json_decref(jobs);
+}
+
 /* Claims what there is room for and starts it. */
 static void
 runner_claim(struct runner *r)
@@ -264,6 +342,7 @@ runner_claim(struct runner *r)
 		engine_refresh(r->en);	/* settings as of this claim */
 	json_array_foreach(jobs, i, rec)
 		rjob_begin(r, json_incref(rec));
+	runner_claim_prompts(r, room - (long)json_array_size(jobs));
 	if (json_array_size(jobs) == (size_t)MIN(room, 256))
 		r->wake = true;		/* there may be more */
 	json_decref(jobs);

@@ -26,10 +26,18 @@
 #define SWEEP_MS	2000	/* finished jobs looked up without NOTIFY */
 #define IDS_MAX		256	/* jobs of one wait (a batch: BATCH_MAX) */
 
+/* What a client waits for: /__wait/{job|batch|prompt}/{id}. */
+enum wait_kind { WAIT_JOB = 0, WAIT_BATCH, WAIT_PROMPT, WAIT__MAX };
+
+static const char *const wait_kinds[] = {
+	[WAIT_JOB] = "job", [WAIT_BATCH] = "batch", [WAIT_PROMPT] = "prompt",
+};
+
 /* One parked client. */
 struct wait {
 	struct MHD_Connection	*conn;
-	bool			 batch;
+	enum wait_kind		 kind;
+	bool			 batch;		/* kind == WAIT_BATCH */
 	char			 id[UUID_STRLEN + 1];	/* job or batch */
 	char			 rid[LOG_REQID_MAX + 1];
 	bool			 cors;
@@ -99,7 +107,10 @@ wait_try(struct waiter *w, struct wait *t)
 		json_decref(rec);
 		return t->ready = true;
 	}
-	if (db_jobs_get(&w->db, t->id, &rec) == ERR_OK)
+	if (t->kind == WAIT_PROMPT) {
+		if (db_prompt_get(&w->db, t->id, &rec) == ERR_OK)
+			done = gen_answer_prompt(rec, t->rid, &t->ans);
+	} else if (db_jobs_get(&w->db, t->id, &rec) == ERR_OK)
 		done = gen_answer_job(rec, w->cfg->public_base_url, t->rid,
 		    &t->ans);
 	json_decref(rec);
@@ -205,7 +216,9 @@ waiter_sweep(struct waiter *w)
 			    t->batch ? t->ids[i] : t->id);
 	strcpy(p, "}");
 	if (db_exec(&w->db, "SELECT id FROM generation_jobs WHERE id = ANY("
-	    "$1::uuid[]) AND status IN ('completed', 'failed', 'cancelled')",
+	    "$1::uuid[]) AND status IN ('completed', 'failed', 'cancelled') "
+	    "UNION ALL SELECT id FROM prompt_jobs WHERE id = ANY($1::uuid[]) "
+	    "AND status IN ('completed', 'failed')",
 	    1, (const char *const *)&arr, &r) == ERR_OK)
 		for (i = 0; i < (size_t)PQntuples(r); i++)
 			waiter_job_done(w, PQgetvalue(r, (int)i, 0));
@@ -259,8 +272,9 @@ answer_send(struct MHD_Connection *c, struct wait *t)
 		MHD_add_response_header(r, "Retry-After", buf);
 	}
 	if (t->ans.status == 504 || t->ans.status == 202) {
-		snprintf(buf, sizeof(buf), "/unified/%s/%s", t->batch ?
-		    "batches" : "jobs", t->id);
+		snprintf(buf, sizeof(buf), "/unified/%s/%s", t->kind ==
+		    WAIT_BATCH ? "batches" : t->kind == WAIT_PROMPT ?
+		    "validate-prompt" : "jobs", t->id);
 		MHD_add_response_header(r, "Location", buf);
 	}
 	ret = MHD_queue_response(c, (unsigned)t->ans.status, r);
@@ -277,21 +291,29 @@ arg(struct MHD_Connection *c, const char *name)
 	return v ? v : "";
 }
 
-/* Reads /__wait/{job|batch}/{id}?wait=&rid=&cors= into t; -1 if bad. */
+/* Reads /__wait/{kind}/{id}?wait=&rid=&cors= into t; -1 if bad. */
 static int
 wait_parse(struct waiter *w, struct MHD_Connection *c, const char *url,
     struct wait *t)
 {
-	const char *id;
+	const char *id = NULL;
 	long s = atol(arg(c, "wait"));
+	size_t n;
+	int k;
 
-	if (strncmp(url, "/__wait/job/", 12) == 0)
-		id = url + 12;
-	else if (strncmp(url, "/__wait/batch/", 14) == 0) {
-		id = url + 14;
-		t->batch = true;
-	} else
+	if (strncmp(url, "/__wait/", 8) != 0)
 		return -1;
+	for (k = 0; k < WAIT__MAX && id == NULL; k++) {
+		n = strlen(wait_kinds[k]);
+		if (strncmp(url + 8, wait_kinds[k], n) == 0 && url[8 + n] ==
+		    '/') {
+			id = url + 8 + n + 1;
+			t->kind = (enum wait_kind)k;
+		}
+	}
+	if (id == NULL)
+		return -1;
+	t->batch = t->kind == WAIT_BATCH;
 	if (!uuid_check(id))
 		return -1;
 	snprintf(t->id, sizeof(t->id), "%s", id);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/handoff.h"
 #include "app/worker.h"
 #include "handlers/handlers.h"
 #include "lib/core/hash.h"
@@ -202,65 +203,6 @@ item_dry_run(struct worker *w, struct gen_item *it)
 	    (json_int_t)w->cfg->prompt_target_chars, "candidates", cands);
 }
 
-/* The Prefer header (RFC 7240): respond-async, and wait=N in *wait_s
- * (else -1). */
-static bool
-prefer_parse(const char *h, long *wait_s)
-{
-	bool async = false;
-	const char *p = h;
-	char *end;
-
-	*wait_s = -1;
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " \t,");
-		if (strncasecmp(p, "respond-async", 13) == 0 &&
-		    strchr(" \t,;", p[13]) != NULL)
-			async = true;
-		else if (strncasecmp(p, "wait=", 5) == 0) {
-			long v = strtol(p + 5, &end, 10);
-
-			if (end != p + 5 && v >= 0)
-				*wait_s = v;
-		}
-		p = strchr(p, ',');
-	}
-	return async;
-}
-
-/* The answer that hands the client to nginx and the wait endpoint
- * (kind "job" or "batch"), or 202 + Location with Prefer: respond-async. */
-static enum err
-gen_handoff(struct request *req, struct response *res, const char *kind,
-    const char *id, json_t *view)
-{
-	long wait_s, max_s = req->w->cfg->generate_timeout_s + WAIT_SLACK_S;
-	char loc[160], uri[512], pa[32];
-	bool async = prefer_parse(req_header(req, "Prefer") ?
-	    req_header(req, "Prefer") : "", &wait_s);
-
-	snprintf(loc, sizeof(loc), "/unified/%s/%s", strcmp(kind, "job") == 0 ?
-	    "jobs" : "batches", id);
-	if (async) {
-		res_header(res, "Location", loc);
-		res_header(res, "Preference-Applied", "respond-async");
-		return res_json_take(res, 202, json_incref(view));
-	}
-	if (wait_s >= 0) {
-		wait_s = MIN(wait_s, max_s);
-		snprintf(pa, sizeof(pa), "wait=%ld", wait_s);
-		res_header(res, "Preference-Applied", pa);
-	}
-	/* nginx drops this answer's headers: the wait endpoint sets them. */
-	snprintf(uri, sizeof(uri), "/__wait/%s/%s?wait=%ld&rid=%s&cors=%d"
-	    "&applied=%d&replayed=%d", kind, id, wait_s >= 0 ? wait_s : max_s,
-	    req->id, res_header_get(res, "Access-Control-Allow-Origin") !=
-	    NULL, wait_s >= 0, res_header_get(res, "Idempotent-Replayed") !=
-	    NULL);
-	res_header(res, "X-Accel-Redirect", uri);
-	return res_json_take(res, 200, json_object());
-}
-
 /* Queues it->record (with the Idempotency-Key of req, if any). An earlier
  * job with the same key and body replaces it->record. */
 static enum err
@@ -325,8 +267,9 @@ gen_run(struct request *req, struct response *res, bool quick)
 	if ((e = item_enqueue(req, res, true, &it)) != ERR_OK)
 		goto out;
 	view = jobview_render(it.record, req->w->cfg->public_base_url);
-	e = gen_handoff(req, res, "job", json_string_value(json_object_get(
-	    it.record, "id")), view);
+	e = handoff_reply(req, res, "job", json_string_value(json_object_get(
+	    it.record, "id")), req->w->cfg->generate_timeout_s + WAIT_SLACK_S,
+	    view);
 out:
 	json_decref(view);
 	item_fini(&it);
@@ -443,7 +386,8 @@ batch_answer(struct request *req, struct response *res, bool dry,
 		    err_code(e));
 	view = json_pack("{s:s,s:I,s:O}", "batch_id", id, "count",
 	    (json_int_t)n, "items", answers);
-	e = gen_handoff(req, res, "batch", id, view);
+	e = handoff_reply(req, res, "batch", id,
+	    req->w->cfg->generate_timeout_s + WAIT_SLACK_S, view);
 	json_decref(view);
 	return e;
 }

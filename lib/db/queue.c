@@ -194,18 +194,24 @@ db_queue_renew(struct db *db, const char *runner, long lease_s)
 	char ls[24];
 
 	snprintf(ls, sizeof(ls), "%ld", lease_s);
-	return db_exec(db, "UPDATE generation_jobs SET lease_until = now() + "
-	    "$2::int * interval '1 second' WHERE runner = $1 AND status = "
-	    "'running'", 2, (const char *const[]){ runner, ls }, NULL);
+	return db_exec(db, "WITH p AS (UPDATE prompt_jobs SET lease_until = "
+	    "now() + $2::int * interval '1 second' WHERE runner = $1 AND "
+	    "status = 'running') UPDATE generation_jobs SET lease_until = "
+	    "now() + $2::int * interval '1 second' WHERE runner = $1 AND "
+	    "status = 'running'", 2, (const char *const[]){ runner, ls },
+	    NULL);
 }
 
 enum err
 db_queue_release(struct db *db, const char *runner)
 {
-	return db_exec(db, "WITH r AS (UPDATE generation_jobs SET lease_until "
-	    "= now() - interval '1 second' WHERE runner = $1 AND status = "
-	    "'running' RETURNING id) SELECT pg_notify('" DB_CHANNEL_QUEUED
-	    "', '') FROM r LIMIT 1", 1, &runner, NULL);
+	return db_exec(db, "WITH p AS (UPDATE prompt_jobs SET lease_until = "
+	    "now() - interval '1 second' WHERE runner = $1 AND status = "
+	    "'running' RETURNING id), r AS (UPDATE generation_jobs SET "
+	    "lease_until = now() - interval '1 second' WHERE runner = $1 AND "
+	    "status = 'running' RETURNING id) SELECT pg_notify('"
+	    DB_CHANNEL_QUEUED "', '') FROM (SELECT id FROM r UNION ALL "
+	    "SELECT id FROM p) x LIMIT 1", 1, &runner, NULL);
 }
 
 static const char reap_sql[] =
@@ -213,8 +219,12 @@ static const char reap_sql[] =
     "completed_at = now(), error = jsonb_build_object('code', 'timeout', "
     "'message', 'the job did not end by its deadline: no runner finished "
     "it') WHERE status IN ('queued', 'running') AND deadline < now() AND "
+    "(lease_until IS NULL OR lease_until < now()) RETURNING id), "
+    "p AS (UPDATE prompt_jobs SET status = 'failed', completed_at = now() "
+    "WHERE status IN ('queued', 'running') AND deadline < now() AND "
     "(lease_until IS NULL OR lease_until < now()) RETURNING id) "
-    "SELECT count(pg_notify('" DB_CHANNEL_DONE "', id::text)) FROM r";
+    "SELECT count(pg_notify('" DB_CHANNEL_DONE "', id::text)) FROM "
+    "(SELECT id FROM r UNION ALL SELECT id FROM p) x";
 
 enum err
 db_queue_reap(struct db *db, long *n)
@@ -278,6 +288,100 @@ db_batch_get(struct db *db, const char *id, json_t **out)
 	e = db_exec(db, "SELECT json_build_object('id', id, 'items', items, "
 	    "'age_ms', floor(extract(epoch FROM now() - created_at) * 1000)) "
 	    "FROM generation_batches WHERE id = $1::uuid", 1, &id, &r);
+	if (e == ERR_OK && PQntuples(r) == 0)
+		e = ERR_NOT_FOUND;
+	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)
+		*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
+	PQclear(r);
+	return e;
+}
+
+/* ---- prompt_jobs ---- */
+
+static const char prompt_enq_sql[] =
+    "WITH j AS (INSERT INTO prompt_jobs (id, request, answer, deadline) "
+    "VALUES ($1::uuid, $2::jsonb, $3::jsonb, now() + $4::int * "
+    "interval '1 second') RETURNING id) "
+    "SELECT pg_notify('" DB_CHANNEL_QUEUED "', '') FROM j";
+
+enum err
+db_prompt_enqueue(struct db *db, const char *id, const json_t *request,
+    const json_t *answer, long deadline_s)
+{
+	char *rq = json_dumps(request, JSON_COMPACT), *an = json_dumps(answer,
+	    JSON_COMPACT), dl[24];
+	enum err e = ERR_NOMEM;
+
+	snprintf(dl, sizeof(dl), "%ld", deadline_s);
+	if (rq != NULL && an != NULL)
+		e = db_exec_hot(db, prompt_enq_sql, 4, (const char *const[]){
+		    id, rq, an, dl }, NULL);
+	free(rq);
+	free(an);
+	return e;
+}
+
+static const char prompt_claim_sql[] =
+    "WITH c AS (SELECT id FROM prompt_jobs WHERE status IN ('queued', "
+    "'running') AND (status = 'queued' OR lease_until < now()) AND "
+    "deadline > now() AND runner IS DISTINCT FROM $1 ORDER BY created_at "
+    "LIMIT $3::int FOR UPDATE SKIP LOCKED) "
+    "UPDATE prompt_jobs p SET status = 'running', runner = $1, "
+    "lease_until = now() + $2::int * interval '1 second' FROM c "
+    "WHERE p.id = c.id RETURNING json_build_object('id', p.id, "
+    "'request', p.request, 'answer', p.answer, 'deadline_in_ms', "
+    "floor(extract(epoch FROM p.deadline - now()) * 1000))";
+
+enum err
+db_prompt_claim(struct db *db, const char *runner, long lease_s, long max,
+    json_t **jobs)
+{
+	char ls[24], mx[24];
+	PGresult *r = NULL;
+	enum err e;
+
+	*jobs = NULL;
+	snprintf(ls, sizeof(ls), "%ld", lease_s);
+	snprintf(mx, sizeof(mx), "%ld", max);
+	if ((e = db_exec_hot(db, prompt_claim_sql, 3, (const char *const[]){
+	    runner, ls, mx }, &r)) == ERR_OK)
+		e = db_rows_to_array(r, jobs);
+	PQclear(r);
+	return e;
+}
+
+static const char prompt_finish_sql[] =
+    "WITH j AS (UPDATE prompt_jobs SET status = 'completed', answer = "
+    "$2::jsonb, completed_at = now() WHERE id = $1::uuid AND status IN "
+    "('queued', 'running') RETURNING id) "
+    "SELECT pg_notify('" DB_CHANNEL_DONE "', id::text) FROM j";
+
+enum err
+db_prompt_finish(struct db *db, const char *id, const json_t *answer)
+{
+	char *an = json_dumps(answer, JSON_COMPACT);
+	enum err e;
+
+	if (an == NULL)
+		return ERR_NOMEM;
+	e = db_exec_hot(db, prompt_finish_sql, 2, (const char *const[]){ id,
+	    an }, NULL);
+	free(an);
+	return e;
+}
+
+enum err
+db_prompt_get(struct db *db, const char *id, json_t **out)
+{
+	PGresult *r = NULL;
+	json_t *a = NULL;
+	enum err e;
+
+	*out = NULL;
+	e = db_exec_hot(db, "SELECT json_build_object('id', id, 'status', "
+	    "status, 'answer', answer) FROM prompt_jobs WHERE id = $1::uuid",
+	    1, &id, &r);
 	if (e == ERR_OK && PQntuples(r) == 0)
 		e = ERR_NOT_FOUND;
 	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)

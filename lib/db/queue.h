@@ -57,4 +57,20 @@ enum err	db_batch_insert(struct db *db, const char *id,
 /* The batch: {"id","items","age_ms"} (caller decrefs); ERR_NOT_FOUND. */
 enum err	db_batch_get(struct db *db, const char *id, json_t **out);
 
+/*
+ * prompt_jobs (a validate-prompt waiting for Ollama): enqueue {"text",
+ * "target","method"} with the answer so far (NOTIFY the runners); claim
+ * up to max for runner ([{"id","request","answer"}], caller decrefs);
+ * finish with the whole answer (NOTIFY its waiters); get
+ * {"id","status","answer"} (ERR_NOT_FOUND).
+ */
+enum err	db_prompt_enqueue(struct db *db, const char *id,
+		    const json_t *request, const json_t *answer,
+		    long deadline_s);
+enum err	db_prompt_claim(struct db *db, const char *runner,
+		    long lease_s, long max, json_t **jobs);
+enum err	db_prompt_finish(struct db *db, const char *id,
+		    const json_t *answer);
+enum err	db_prompt_get(struct db *db, const char *id, json_t **out);
+
 #endif

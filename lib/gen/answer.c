@@ -84,6 +84,31 @@ gen_answer_item(size_t i, const json_t *r, const char *public_base)
 	return o;
 }
 
+bool
+gen_answer_prompt(const json_t *pj, const char *reqid, struct gen_answer *a)
+{
+	const char *st = json_string_value(json_object_get(pj, "status"));
+	json_t *er;
+
+	memset(a, 0, sizeof(*a));
+	a->retry_after_s = -1;
+	if (st != NULL && strcmp(st, "completed") == 0) {
+		a->status = 200;
+		a->body = json_incref(json_object_get(pj, "answer"));
+		return true;
+	}
+	if (st == NULL || strcmp(st, "failed") != 0)
+		return false;
+	er = json_pack("{s:s,s:s,s:O}", "code", err_code(ERR_TIMEOUT),
+	    "message", "no runner shortened the prompt in time", "id",
+	    json_object_get(pj, "id"));
+	if (reqid != NULL && reqid[0] != '\0')
+		json_object_set_new(er, "request_id", json_string(reqid));
+	a->status = err_status(ERR_TIMEOUT);
+	a->body = json_pack("{s:o}", "error", er);
+	return true;
+}
+
 void
 gen_answer_fini(struct gen_answer *a)
 {

@@ -35,6 +35,11 @@ void	gen_answer_pending(const char *id, const char *reqid,
 /* Item i of a batch: {"index","status","result"} or {"index","status",
  * "error",("retry_after")} for the final record r. */
 json_t	*gen_answer_item(size_t i, const json_t *r, const char *public_base);
+/* The answer of prompt job pj ({"id","status","answer"}, borrowed): 200
+ * and its answer once completed, 504 timeout when it failed; false while
+ * it runs. */
+bool	gen_answer_prompt(const json_t *pj, const char *reqid,
+	    struct gen_answer *a);
 void	gen_answer_fini(struct gen_answer *a);
 /*
  * A batch ({"id","items","age_ms"} from db_batch_get()) as its client

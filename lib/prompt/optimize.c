@@ -253,6 +253,21 @@ prompt_optimize_end(const struct prompt_lexicon *lex, struct prompt_opt_call *c,
 	return e;
 }
 
+bool
+prompt_optimize_again(struct prompt_opt_call *c, enum err xerr,
+    const struct http_response *res, long budget_ms)
+{
+	long left = budget_ms - (long)((time_mono_us() - c->t0_us) / 1000);
+	bool transient = xerr == ERR_PROVIDER_UNAVAILABLE || (xerr ==
+	    ERR_OK && (res->status == 429 || res->status >= 500));
+
+	if (!transient || c->tries > 0 || left < 50)
+		return false;
+	c->tries++;
+	c->call.req.timeout_ms = left;
+	return true;
+}
+
 void
 prompt_opt_call_fini(struct prompt_opt_call *c)
 {

@@ -61,6 +61,7 @@ struct prompt_opt_call {
 	char			*body;		/* owned: the request body */
 	struct ollama_call	 call;
 	int64_t			 t0_us;
+	int			 tries;		/* again after the first */
 };
 enum err	prompt_optimize_start(const struct ollama *o, const char *text,
 		    long target, long budget_ms, struct prompt_opt_call *c);
@@ -68,6 +69,11 @@ enum err	prompt_optimize_end(const struct prompt_lexicon *lex,
 		    struct prompt_opt_call *c, enum err xerr, const char *xwhy,
 		    const struct http_response *res,
 		    struct prompt_optimized *out);
+/* Should the call that ended so be sent once more (as prompt_optimize()
+ * retries: a connect failure, 5xx or 429, once, while budget_ms since
+ * start leaves time)? Then c->call.req has the time that is left. */
+bool		prompt_optimize_again(struct prompt_opt_call *c, enum err xerr,
+		    const struct http_response *res, long budget_ms);
 void		prompt_opt_call_fini(struct prompt_opt_call *c);
 /* Why a batch item was not sent to Ollama: the batch's time for Ollama
  * (OLLAMA_TIMEOUT_MS in all) was spent on the items before it. */

@@ -126,3 +126,40 @@ Test(runner, master_reload_and_restart_lose_no_waiting_client,
 		    WEXITSTATUS(st) == 0;
 	cr_assert_eq(ok, 20, "every waiting client got its images");
 }
+
+/* No runner at all: a synchronous request is still queued and told so
+ * (503 + Retry-After + Location, by nginx); the job runs once a runner
+ * is back. */
+Test(runner, a_job_queued_with_no_runner_runs_when_one_is_back,
+    .timeout = 60)
+{
+	struct itest_res r, j;
+	char *loc, *ra;
+	int i;
+
+	cr_assert_eq(itest_stack("runner-stop"), 0);
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"an empty office\",\"provider\":\"gemini\"}", (size_t)-1);
+	cr_assert_eq(r.status, 503, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "error.code"), "service_unavailable");
+	loc = itest_header(&r, "Location");
+	ra = itest_header(&r, "Retry-After");
+	cr_assert_not_null(loc, "%s", r.headers);
+	cr_assert_not_null(ra, "%s", r.headers);
+	cr_assert(strstr(loc, itest_str(&r, "error.generation_id")) != NULL);
+	itest_get(&j, loc);
+	cr_assert_str_eq(itest_str(&j, "status"), "queued", "%s", j.body);
+	itest_res_fini(&j);
+	cr_assert_eq(itest_stack("runner-start"), 0);
+	for (i = 0; i < 100; i++, usleep(100000)) {
+		itest_get(&j, loc);
+		if (strcmp(itest_str(&j, "status"), "completed") == 0)
+			break;
+		itest_res_fini(&j);
+	}
+	cr_assert_str_eq(itest_str(&j, "status"), "completed", "%s", j.body);
+	itest_res_fini(&j);
+	itest_res_fini(&r);
+	free(loc);
+	free(ra);
+}

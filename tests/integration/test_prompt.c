@@ -170,6 +170,55 @@ Test(prompt, ollama_shortens_long_prompts)
 	free(b);
 }
 
+/* An optimization waits on Ollama in the runner, never in a worker:
+ * with Prefer: respond-async it is 202 + Location at once, /health and a
+ * local validation answer while Ollama thinks, then the job has the
+ * same answer a synchronous call gets. */
+Test(prompt, an_ollama_optimization_holds_no_worker, .timeout = 30)
+{
+	static const char *const async_h[] = { "Content-Type: "
+	    "application/json", "Prefer: respond-async", NULL };
+	struct itest_res r, h, j;
+	char *b = long_body(NULL), *lb = long_body(",\"method\":\"local\""),
+	    *loc;
+	int i;
+
+	itest_fault("ollama", "{\"latency_ms\":1000,\"path\":\"/api/generate\"}");
+	itest_call(&r, "POST", "/unified/validate-prompt", async_h, b,
+	    (size_t)-1);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	loc = itest_header(&r, "Location");
+	cr_assert_not_null(loc, "%s", r.headers);
+	cr_assert(strncmp(loc, "/unified/validate-prompt/", 25) == 0, "%s",
+	    loc);
+	itest_get(&h, "/health");
+	cr_assert_eq(h.status, 200, "%s", h.body);
+	itest_res_fini(&h);
+	validate(&h, lb);
+	cr_assert_eq(h.status, 200, "%s", h.body);
+	cr_assert_str_eq(opt_str(&h, "method"), "local");
+	itest_res_fini(&h);
+	itest_get(&j, loc);
+	cr_assert_neq(strcmp(itest_str(&j, "status"), "completed"), 0,
+	    "Ollama still thinks: %s", j.body);
+	itest_res_fini(&j);
+	for (i = 0; i < 50; i++, usleep(100000)) {
+		itest_get(&j, loc);
+		if (strcmp(itest_str(&j, "status"), "completed") == 0)
+			break;
+		itest_res_fini(&j);
+	}
+	cr_assert_str_eq(itest_str(&j, "status"), "completed", "%s", j.body);
+	cr_assert_str_eq(itest_str(&j, "result.optimized.method"), "ollama",
+	    "%s", j.body);
+	cr_assert_str_eq(itest_str(&j, "result.rule"), "optimize");
+	itest_res_fini(&j);
+	itest_res_fini(&r);
+	free(loc);
+	free(lb);
+	free(b);
+}
+
 Test(prompt, local_method_never_calls_ollama)
 {
 	struct itest_res r;
