@@ -172,30 +172,37 @@ app_up() {
 }
 
 # The runner: claims the queued jobs, drives them, hosts the wait endpoint.
+# runner_up [NAME]: NAME "runner" (default) or "runner2", a second
+# runner on the same database without a wait endpoint (the drills).
 runner_up() {
-	pid=$(cat "$VAR/run/runner.pid" 2>/dev/null || true)
+	rn=${1:-runner}
+	pid=$(cat "$VAR/run/$rn.pid" 2>/dev/null || true)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
 	app_env
+	[ "$rn" = runner ] || export RUNNER_WAIT_LISTEN=
 	(ulimit -n 65536 2>/dev/null || true; cd "$ROOT" &&
-	    exec "$BIN" runner </dev/null >>"$LOG/runner.out" 2>&1) &
-	echo $! >"$VAR/run/runner.pid"
+	    exec "$BIN" runner </dev/null >>"$LOG/$rn.out" 2>&1) &
+	echo $! >"$VAR/run/$rn.pid"
 	i=0
-	until curl -s -o /dev/null "http://127.0.0.1:$WAIT_PORT/"; do
+	until [ "$rn" != runner ] ||
+	    curl -s -o /dev/null "http://127.0.0.1:$WAIT_PORT/"; do
 		i=$((i + 1)); [ $i -lt 100 ] || { echo "runner did not start: see $LOG/" >&2; exit 1; }
 		sleep 0.1
 	done
 }
 
 runner_down() {
-	pid=$(cat "$VAR/run/runner.pid" 2>/dev/null || true)
+	rn=${1:-runner}
+	pid=$(cat "$VAR/run/$rn.pid" 2>/dev/null || true)
 	[ -n "$pid" ] || return 0
+	kill -CONT "$pid" 2>/dev/null || true
 	kill -TERM "$pid" 2>/dev/null || true
 	i=0
 	while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do
 		sleep 0.1; i=$((i+1))
 	done
 	kill -KILL "$pid" 2>/dev/null || true
-	rm -f "$VAR/run/runner.pid"
+	rm -f "$VAR/run/$rn.pid"
 }
 
 app_down() {
@@ -281,13 +288,16 @@ MSG
 
 case $CMD in
 up)		up ;;
-down)		nginx_down; app_down; runner_down; sandbox_down; pg_down ;;
+down)		nginx_down; app_down; runner_down runner2; runner_down
+		sandbox_down; pg_down ;;
 reload)		kill -HUP "$(cat "$VAR/run/imagegen.pid")" ;;
 pg-stop)	pg_down ;;
 pg-start)	pg_up ;;
 app-stop)	app_down ;;
 app-start)	mkdir -p "$VAR/run" "$LOG"; app_up ;;
 runner-stop)	runner_down ;;
+runner2-start)	mkdir -p "$VAR/run" "$LOG"; runner_up runner2 ;;
+runner2-stop)	runner_down runner2 ;;
 runner-start)	mkdir -p "$VAR/run" "$LOG"; runner_up ;;
 runner-kill)	kill -KILL "$(cat "$VAR/run/runner.pid")" 2>/dev/null; rm -f "$VAR/run/runner.pid" ;;
 env)		app_env; echo "HTTP_PORT=$HTTP_PORT PG_PORT=$PG_PORT VAR=$VAR" \

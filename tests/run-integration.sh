@@ -46,9 +46,10 @@ if ls "$ROOT/var/test/log/"san.* >/dev/null 2>&1; then
 	rc=1
 fi
 # The runner's own sanitizer reports and crashes count the same.
-if grep -E 'AddressSanitizer|runtime error' "$ROOT/var/test/log/runner.out" >/dev/null 2>&1; then
+if cat "$ROOT/var/test/log/"runner*.out 2>/dev/null |
+    grep -E 'AddressSanitizer|runtime error' >/dev/null; then
 	echo "FAIL  the runner reported:"
-	head -n 40 "$ROOT/var/test/log/runner.out"
+	head -n 40 "$ROOT/var/test/log/"runner*.out
 	echo "0 1" >"$ROOT/build/test-logs/runner.count"
 	rc=1
 fi

@@ -4,8 +4,11 @@
  * provider is replaced, and the new one resumes polling them: all 50 end,
  * and the providers saw 50 create calls, not 100; the FastCGI master is
  * reloaded (SIGHUP) and restarted (SIGTERM) while 20 clients wait for
- * their generation: every one of them gets its images.
+ * their generation: every one of them gets its images; a job queued
+ * while no runner runs is told so (503 + Location) and runs once one is
+ * back; two runners on one database share a provider's max_concurrent.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/db/db.h"
 #include "tests/helpers/itest.h"
 
 static const char *const json_h[] = { "Content-Type: application/json",
@@ -162,4 +166,89 @@ Test(runner, a_job_queued_with_no_runner_runs_when_one_is_back,
 	itest_res_fini(&r);
 	free(loc);
 	free(ra);
+}
+
+/* The pid in var/test/run/NAME.pid. */
+static pid_t
+pid_of(const char *name)
+{
+	char rel[64];
+	FILE *f;
+	long pid = 0;
+
+	snprintf(rel, sizeof(rel), "run/%s.pid", name);
+	cr_assert_not_null(f = fopen(itest_var(rel), "r"), "%s", rel);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+static void
+sql(struct db *db, const char *q)
+{
+	cr_assert_eq(db_exec(db, q, 0, NULL, NULL), ERR_OK, "%s", q);
+}
+
+/* Six async Gemini jobs, their ids appended to ids[*n]. */
+static void
+submit6(char ids[][64], int *n)
+{
+	struct itest_res r;
+	int k;
+
+	for (k = 0; k < 6; k++, (*n)++) {
+		itest_call(&r, "POST", "/unified/generate", async_h,
+		    "{\"prompt\":\"a shared lane\",\"provider\":\"gemini\","
+		    "\"fallback\":false}", (size_t)-1);
+		cr_assert_eq(r.status, 202, "%s", r.body);
+		snprintf(ids[*n], 64, "%s", itest_str(&r, "generation_id"));
+		itest_res_fini(&r);
+	}
+}
+
+/* Two runners on one database, each with jobs of a provider capped at
+ * max_concurrent = 2: the provider never sees more than 2 calls at once
+ * (the sandbox counts them), and both runners did run jobs. */
+Test(runner, two_runners_never_exceed_max_concurrent, .timeout = 120)
+{
+	static char ids[12][64];
+	struct config cfg;
+	struct log lg;
+	struct db db;
+	PGresult *res = NULL;
+	char q[1024];
+	int n = 0, i, done = 0;
+	pid_t r1, r2;
+
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
+	sql(&db, "UPDATE provider_configs SET max_concurrent = 2 WHERE "
+	    "provider = 'gemini'");
+	cr_assert_eq(itest_stack("runner2-start"), 0);
+	r1 = pid_of("runner");
+	r2 = pid_of("runner2");
+	itest_fault("gemini", "{\"latency_ms\":600}");
+	(void)itest_sandbox_concurrency("gemini", true);
+	/* The first six go to the second runner, the next six to the
+	 * first: then both drive Gemini calls at once. */
+	kill(r1, SIGSTOP);
+	submit6(ids, &n);
+	usleep(300000);
+	kill(r2, SIGSTOP);
+	kill(r1, SIGCONT);
+	submit6(ids, &n);
+	usleep(300000);
+	kill(r2, SIGCONT);
+	for (i = 0; i < 120 && done < n; i++, usleep(250000))
+		done = completed_of(ids, n);
+	itest_stack("runner2-stop");
+	sql(&db, "UPDATE provider_configs SET max_concurrent = NULL");
+	cr_assert_eq(done, n, "every job completed");
+	cr_assert_leq(itest_sandbox_concurrency("gemini", false), 2,
+	    "max_concurrent held across the two runners");
+	snprintf(q, sizeof(q), "SELECT count(DISTINCT runner) FROM "
+	    "generation_jobs WHERE id IN ('%s','%s')", ids[0], ids[11]);
+	cr_assert_eq(db_exec(&db, q, 0, NULL, &res), ERR_OK);
+	cr_assert_str_eq(PQgetvalue(res, 0, 0), "2", "both runners ran jobs");
+	PQclear(res);
+	itest_db_close(&cfg, &db);
 }

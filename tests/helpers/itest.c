@@ -249,6 +249,19 @@ itest_sandbox_requests(const char *kind)
 	return out;
 }
 
+int
+itest_sandbox_concurrency(const char *kind, bool reset)
+{
+	struct itest_res r;
+	int max;
+
+	sandbox_call(&r, kind, reset ? "DELETE" : "GET",
+	    "/__sandbox/concurrency", NULL);
+	max = (int)json_integer_value(json_object_get(r.json, "max"));
+	itest_res_fini(&r);
+	return max;
+}
+
 size_t
 itest_sandbox_count(const char *kind, const char *method, const char *path)
 {

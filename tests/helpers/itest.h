@@ -6,6 +6,7 @@
 #ifndef TESTS_ITEST_H
 #define TESTS_ITEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -50,6 +51,9 @@ void		 itest_faults_clear(void);
 /* How many of those requests had method and a path starting with path. */
 size_t		 itest_sandbox_count(const char *kind, const char *method,
 		    const char *path);
+/* The most requests the sandbox protocol kind served at once since the
+ * last reset; reset true starts counting anew. */
+int		 itest_sandbox_concurrency(const char *kind, bool reset);
 /* Empties that log. */
 void		 itest_sandbox_forget(const char *kind);
 /* Opens db on the test stack's database ($IMAGEGEN_TEST_DB), with cfg

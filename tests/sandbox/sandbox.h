@@ -58,6 +58,8 @@ struct sb_port {
 	json_t			*log;		/* array, newest last */
 	struct sb_job		 jobs[SB_JOBS_MAX];
 	unsigned		 next_job;
+	int			 in_flight;	/* protocol requests now */
+	int			 max_in_flight;	/* since the last reset */
 };
 
 struct sb_req {

@@ -165,10 +165,15 @@ sb_control(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 		p->faults.pending_polls = 1;
 	} else if (strcmp(what, "requests") == 0 && strcmp(m, "DELETE") == 0)
 		json_array_clear(p->log);
+	else if (strcmp(what, "concurrency") == 0 && strcmp(m, "DELETE") == 0)
+		p->max_in_flight = p->in_flight;
 	if (strcmp(what, "faults") == 0)
 		out = faults_render(&p->faults);
 	else if (strcmp(what, "requests") == 0)
 		out = json_deep_copy(p->log);
+	else if (strcmp(what, "concurrency") == 0)
+		out = json_pack("{s:i,s:i}", "now", p->in_flight, "max",
+		    p->max_in_flight);
 	else if (strcmp(what, "health") == 0)
 		out = json_pack("{s:b,s:i}", "ok", 1, "kind", (int)p->kind);
 	pthread_mutex_unlock(&p->lock);
@@ -197,9 +202,33 @@ static const sb_fn handlers[SB__MAX] = {
 	[SB_OLLAMA] = sb_ollama,
 };
 
-/* Generic faults first, then images, then the protocol. */
+static void	dispatch_one(struct sb_port *, const struct sb_req *,
+		    struct sb_resp *);
+
+/* Every protocol request, counted while it is served (the most at once
+ * is what /__sandbox/concurrency reports). */
 static void
 dispatch(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
+{
+	bool control = strncmp(rq->path, "/__sandbox/", 11) == 0;
+
+	if (!control) {
+		pthread_mutex_lock(&p->lock);
+		if (++p->in_flight > p->max_in_flight)
+			p->max_in_flight = p->in_flight;
+		pthread_mutex_unlock(&p->lock);
+	}
+	dispatch_one(p, rq, rs);
+	if (!control) {
+		pthread_mutex_lock(&p->lock);
+		p->in_flight--;
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* Generic faults first, then images, then the protocol. */
+static void
+dispatch_one(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 {
 	struct sb_faults f;
 
