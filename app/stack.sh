@@ -39,17 +39,19 @@ as_pg() {
 
 pg_dir() {
 	if [ -L "$VAR/pg" ] || [ -d "$VAR/pg" ]; then
-		echo "$VAR/pg"; return
+		# The real folder: postgres may not pass through the tree.
+		readlink -f "$VAR/pg"; return
 	fi
 	mkdir -p "$VAR"
 	if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$VAR"; then
 		d=/var/tmp/imagegen-pg-$(echo "$VAR" | cksum | cut -d' ' -f1)
 		mkdir -p "$d"
 		ln -sfn "$d" "$VAR/pg"
+		echo "$d"
 	else
 		mkdir -p "$VAR/pg"
+		echo "$VAR/pg"
 	fi
-	echo "$VAR/pg"
 }
 
 pg_up() {
@@ -76,7 +78,7 @@ psql_pg() {
 }
 
 pg_down() {
-	pg=$VAR/pg
+	pg=$(readlink -f "$VAR/pg" 2>/dev/null || echo "$VAR/pg")
 	[ -f "$pg/data/PG_VERSION" ] || return 0
 	as_pg "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null \
 	    2>&1 || true
@@ -310,7 +312,7 @@ status)
 			echo "$(basename "$p" .pid): stopped"
 		fi
 	done
-	as_pg "$PGBIN/pg_ctl" -D "$VAR/pg/data" status >/dev/null 2>&1 &&
+	as_pg "$PGBIN/pg_ctl" -D "$(readlink -f "$VAR/pg")/data" status >/dev/null 2>&1 &&
 	    echo "postgresql: running (port $PG_PORT)" ||
 	    echo "postgresql: stopped" ;;
 *)	echo "stack.sh: unknown command $CMD" >&2; exit 64 ;;
