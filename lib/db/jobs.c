@@ -147,15 +147,14 @@ db_rows_to_array(PGresult *r, json_t **out)
 }
 
 enum err
-db_jobs_get(struct db *db, const char *id, json_t **out)
+db_one_json(struct db *db, const char *sql, const char *param, json_t **out)
 {
 	PGresult *r = NULL;
 	json_t *a = NULL;
 	enum err e;
 
 	*out = NULL;
-	e = db_exec_hot(db, "SELECT " JOB_JSON " FROM generation_jobs j "
-	    "WHERE j.id = $1::uuid", 1, &id, &r);
+	e = db_exec_hot(db, sql, 1, &param, &r);
 	if (e == ERR_OK && PQntuples(r) == 0)
 		e = ERR_NOT_FOUND;
 	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)
@@ -163,6 +162,13 @@ db_jobs_get(struct db *db, const char *id, json_t **out)
 	json_decref(a);
 	PQclear(r);
 	return e;
+}
+
+enum err
+db_jobs_get(struct db *db, const char *id, json_t **out)
+{
+	return db_one_json(db, "SELECT " JOB_JSON " FROM generation_jobs j "
+	    "WHERE j.id = $1::uuid", id, out);
 }
 
 /* "<microseconds since epoch>.<uuid>" -> the two parts; -1 if malformed. */

@@ -32,6 +32,10 @@
 /* Text of member key of o (strings as is, numbers and objects as JSON;
  * caller frees), NULL when absent or null: a query parameter. */
 char		*db_member_text(const json_t *o, const char *key);
+/* The JSON in column 0 of the one row sql (static, one parameter) gives
+ * (*out, caller decrefs); ERR_NOT_FOUND when there is no row. */
+enum err	db_one_json(struct db *db, const char *sql, const char *param,
+		    json_t **out);
 /* Parses column 0 of every row of r into a JSON array (*out, new). */
 enum err	db_rows_to_array(PGresult *r, json_t **out);
 

@@ -280,21 +280,9 @@ db_batch_insert(struct db *db, const char *id, const json_t *items)
 enum err
 db_batch_get(struct db *db, const char *id, json_t **out)
 {
-	PGresult *r = NULL;
-	json_t *a = NULL;
-	enum err e;
-
-	*out = NULL;
-	e = db_exec(db, "SELECT json_build_object('id', id, 'items', items, "
-	    "'age_ms', floor(extract(epoch FROM now() - created_at) * 1000)) "
-	    "FROM generation_batches WHERE id = $1::uuid", 1, &id, &r);
-	if (e == ERR_OK && PQntuples(r) == 0)
-		e = ERR_NOT_FOUND;
-	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)
-		*out = json_incref(json_array_get(a, 0));
-	json_decref(a);
-	PQclear(r);
-	return e;
+	return db_one_json(db, "SELECT json_build_object('id', id, 'items', "
+	    "items, 'age_ms', floor(extract(epoch FROM now() - created_at) * "
+	    "1000)) FROM generation_batches WHERE id = $1::uuid", id, out);
 }
 
 /* ---- prompt_jobs ---- */
@@ -374,19 +362,7 @@ db_prompt_finish(struct db *db, const char *id, const json_t *answer)
 enum err
 db_prompt_get(struct db *db, const char *id, json_t **out)
 {
-	PGresult *r = NULL;
-	json_t *a = NULL;
-	enum err e;
-
-	*out = NULL;
-	e = db_exec_hot(db, "SELECT json_build_object('id', id, 'status', "
+	return db_one_json(db, "SELECT json_build_object('id', id, 'status', "
 	    "status, 'answer', answer) FROM prompt_jobs WHERE id = $1::uuid",
-	    1, &id, &r);
-	if (e == ERR_OK && PQntuples(r) == 0)
-		e = ERR_NOT_FOUND;
-	if (e == ERR_OK && (e = db_rows_to_array(r, &a)) == ERR_OK)
-		*out = json_incref(json_array_get(a, 0));
-	json_decref(a);
-	PQclear(r);
-	return e;
+	    id, out);
 }

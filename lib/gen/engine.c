@@ -1070,32 +1070,13 @@ engine_run(struct engine_env *env, const struct genreq *g,
 	return out->err;
 }
 
-json_t *
-engine_dry_run(struct engine_env *env, const struct genreq *g, char *why,
-    size_t whylen)
-{
-	struct db_provider_config pcs[PLAN_MAX];
-	struct run_state s;
-	struct plan pl;
-	enum err e;
-
-	memset(&s, 0, sizeof(s));
-	s.env = env;
-	s.g = g;
-	s.pcs = pcs;
-	if (db_provider_configs_load(env->db, pcs, PLAN_MAX, &s.npcs))
-		s.npcs = 0;
-	plan_for(&s, &pl, why, whylen, &e);
-	return e == ERR_OK ? plan_render(&pl) : NULL;
-}
-
-enum err
-engine_plan_check(struct engine_env *env, const struct genreq *g,
-    const struct db_provider_config *pcs, size_t npcs, char *why,
-    size_t whylen)
+/* The plan of g with provider_configs pcs[0..npcs), nothing called. */
+static enum err
+plan_only(struct engine_env *env, const struct genreq *g,
+    const struct db_provider_config *pcs, size_t npcs, struct plan *pl,
+    char *why, size_t whylen)
 {
 	struct run_state s;
-	struct plan pl;
 	enum err e;
 
 	memset(&s, 0, sizeof(s));
@@ -1103,8 +1084,32 @@ engine_plan_check(struct engine_env *env, const struct genreq *g,
 	s.g = g;
 	s.pcs = pcs;
 	s.npcs = npcs;
-	plan_for(&s, &pl, why, whylen, &e);
+	plan_for(&s, pl, why, whylen, &e);
 	return e;
+}
+
+json_t *
+engine_dry_run(struct engine_env *env, const struct genreq *g, char *why,
+    size_t whylen)
+{
+	struct db_provider_config pcs[PLAN_MAX];
+	struct plan pl;
+	size_t npcs = 0;
+
+	if (db_provider_configs_load(env->db, pcs, PLAN_MAX, &npcs))
+		npcs = 0;
+	return plan_only(env, g, pcs, npcs, &pl, why, whylen) == ERR_OK ?
+	    plan_render(&pl) : NULL;
+}
+
+enum err
+engine_plan_check(struct engine_env *env, const struct genreq *g,
+    const struct db_provider_config *pcs, size_t npcs, char *why,
+    size_t whylen)
+{
+	struct plan pl;
+
+	return plan_only(env, g, pcs, npcs, &pl, why, whylen);
 }
 
 void

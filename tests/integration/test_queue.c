@@ -164,8 +164,9 @@ Test(queue, idempotency_key_replays_the_job, .timeout = 60)
 }
 
 /* 16 generations at 1.8 s per call (create + download: 3.6 s) hold no
- * worker: /health and a validation answer while all of them still run
- * (checked by their state, not by a clock). */
+ * worker and no other job: /health, a validation and a fast generation
+ * answer while all of them still run (checked by their state, not by a
+ * clock). */
 Test(queue, health_answers_while_slow_jobs_run, .timeout = 90)
 {
 	struct itest_res r, h, j;
@@ -189,13 +190,18 @@ Test(queue, health_answers_while_slow_jobs_run, .timeout = 90)
 	    "{\"prompt\":\"a quick check\"}", (size_t)-1);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	itest_res_fini(&r);
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a quick one\",\"provider\":\"gemini\"}", (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_res_fini(&r);
 	for (i = 0; i < 16; i++) {
 		snprintf(path, sizeof(path), "/unified/jobs/%s", ids[i]);
 		itest_get(&j, path);
 		running += strcmp(itest_str(&j, "status"), "completed") != 0;
 		itest_res_fini(&j);
 	}
-	cr_assert_eq(running, 16, "health and validation came first");
+	cr_assert_eq(running, 16, "health, validation and the fast job came "
+	    "first");
 	for (i = 0; i < 16; i++) {
 		snprintf(path, sizeof(path), "/unified/jobs/%s", ids[i]);
 		until_final(&j, path);
