@@ -175,13 +175,17 @@ app_up() {
 
 # The runner: claims the queued jobs, drives them, hosts the wait endpoint.
 # runner_up [NAME]: NAME "runner" (default) or "runner2", a second
-# runner on the same database without a wait endpoint (the drills).
+# runner on the same database, as if on another host (the drills).
 runner_up() {
 	rn=${1:-runner}
 	pid=$(cat "$VAR/run/$rn.pid" 2>/dev/null || true)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
 	app_env
-	[ "$rn" = runner ] || export RUNNER_WAIT_LISTEN=
+	# runner2 stands for a runner on another host: no wait endpoint,
+	# and a circuit file of its own (what it shares with runner goes
+	# through PostgreSQL).
+	[ "$rn" = runner ] || export RUNNER_WAIT_LISTEN= \
+	    CIRCUIT_FILE="$VAR/run/circuits-$rn"
 	(ulimit -n 65536 2>/dev/null || true; cd "$ROOT" &&
 	    exec "$BIN" runner </dev/null >>"$LOG/$rn.out" 2>&1) &
 	echo $! >"$VAR/run/$rn.pid"

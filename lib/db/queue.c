@@ -285,6 +285,34 @@ db_batch_get(struct db *db, const char *id, json_t **out)
 	    "1000)) FROM generation_batches WHERE id = $1::uuid", id, out);
 }
 
+/* ---- provider places (max_concurrent across hosts) ---- */
+
+enum err
+db_place_take(struct db *db, const char *provider, const char *job, int cap,
+    bool *ok)
+{
+	char c[16];
+	PGresult *r = NULL;
+	enum err e;
+
+	*ok = false;
+	snprintf(c, sizeof(c), "%d", cap);
+	if ((e = db_exec_hot(db, "SELECT imagegen_place_take($1, $2::uuid, "
+	    "$3::int)", 3, (const char *const[]){ provider, job, c }, &r)) ==
+	    ERR_OK)
+		*ok = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return e;
+}
+
+enum err
+db_place_give(struct db *db, const char *provider, const char *job)
+{
+	return db_exec_hot(db, "DELETE FROM provider_places WHERE provider = "
+	    "$1 AND job_id = $2::uuid", 2, (const char *const[]){ provider,
+	    job }, NULL);
+}
+
 /* ---- prompt_jobs ---- */
 
 static const char prompt_enq_sql[] =

@@ -58,6 +58,16 @@ enum err	db_batch_insert(struct db *db, const char *id,
 enum err	db_batch_get(struct db *db, const char *id, json_t **out);
 
 /*
+ * A provider's max_concurrent across every runner and host: takes one of
+ * its cap places for job (*ok false when live jobs hold them all), or
+ * gives it back. The job must be running under a live lease for its
+ * place to count.
+ */
+enum err	db_place_take(struct db *db, const char *provider,
+		    const char *job, int cap, bool *ok);
+enum err	db_place_give(struct db *db, const char *provider,
+		    const char *job);
+/*
  * prompt_jobs (a validate-prompt waiting for Ollama): enqueue {"text",
  * "target","method"} with the answer so far (NOTIFY the runners); claim
  * up to max for runner ([{"id","request","answer"}], caller decrefs);

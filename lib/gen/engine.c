@@ -41,6 +41,7 @@
 #include "lib/core/uuid.h"
 #include "lib/db/jobs.h"
 #include "lib/db/provider_configs.h"
+#include "lib/db/queue.h"
 #include "lib/db/spool.h"
 #include "lib/prompt/compress.h"
 #include "lib/prompt/lexicon.h"
@@ -134,6 +135,7 @@ struct run_state {
 	bool			 job_live;
 	int64_t			 try_t0, wake_ms;	/* monotonic */
 	int			 place;		/* held in the circuit, -1 */
+	bool			 shared_place;	/* held in PostgreSQL */
 	int64_t			 queued_at;	/* waiting for a place since */
 	struct http_xfer	 x;
 	size_t			 fetch_i;	/* images stored so far */
@@ -230,6 +232,7 @@ prompt_for(struct run_state *s, const struct plan_entry *pe)
 }
 
 static void	pcs_put(struct pcs_snap *);
+static void	place_give(struct run_state *, const char *);
 static enum prov_next resume_begin(struct run_state *,
 		    const struct plan_entry *);
 
@@ -409,9 +412,7 @@ try_end(struct run_state *s, enum err e)
 		json_object_set_new(s->out->record, "resume", json_null());
 		s->dirty = true;
 	}
-	if (s->env->circuits != NULL)
-		circuit_release(s->env->circuits, pe->prov->name, s->place);
-	s->place = -1;
+	place_give(s, pe->prov->name);
 	attempt_add(s, pe->prov->name, s->try, e, (double)(now - s->try_t0),
 	    &s->o);
 	if (e == ERR_OK) {
@@ -500,6 +501,40 @@ pick(struct run_state *s)
 	s->phase = PH_TRY;
 }
 
+/* The place of this host (the circuit map) is taken; the one shared by
+ * every host (PostgreSQL) too, or the host's goes back. A database that
+ * does not answer leaves the host's cap alone in force. */
+static bool
+place_take_shared(struct run_state *s, const char *prov, int max)
+{
+	const char *job = json_string_value(json_object_get(s->out->record,
+	    "id"));
+	bool ok = false;
+
+	if (db_place_take(s->env->db, prov, job, max, &ok) != ERR_OK)
+		return true;
+	if (ok) {
+		s->shared_place = true;
+		return true;
+	}
+	circuit_release(s->env->circuits, prov, s->place);
+	s->place = -1;
+	return false;
+}
+
+/* Gives back the places of the call that ended (host's and shared). */
+static void
+place_give(struct run_state *s, const char *prov)
+{
+	if (s->env->circuits != NULL)
+		circuit_release(s->env->circuits, prov, s->place);
+	s->place = -1;
+	if (s->shared_place)
+		(void)db_place_give(s->env->db, prov, json_string_value(
+		    json_object_get(s->out->record, "id")));
+	s->shared_place = false;
+}
+
 /* A place for the call when the provider caps calls in flight
  * (max_concurrent). false when there is none: s waits (PH_QUEUE), or
  * its deadline came first and the candidate ended. */
@@ -510,8 +545,9 @@ place_take(struct run_state *s)
 	int max = pe->pc ? pe->pc->max_concurrent : 0;
 	int64_t now = time_mono_ms();
 
-	if (max <= 0 || s->env->circuits == NULL || circuit_hold(
-	    s->env->circuits, pe->prov->name, max, (int)getpid(), &s->place)) {
+	if (max <= 0 || s->env->circuits == NULL || (circuit_hold(
+	    s->env->circuits, pe->prov->name, max, (int)getpid(), &s->place) &&
+	    place_take_shared(s, pe->prov->name, max))) {
 		s->queued_at = 0;
 		return true;
 	}
@@ -861,10 +897,8 @@ item_abort(struct run_state *s, enum err e, const char *why)
 	if (s->job_live)
 		prov_job_fini(&s->job);
 	s->job_live = false;
-	if (s->place >= 0 && s->env->circuits != NULL && s->cand < s->pl.n)
-		circuit_release(s->env->circuits, current(s)->prov->name,
-		    s->place);
-	s->place = -1;
+	if (s->cand < s->pl.n)
+		place_give(s, current(s)->prov->name);
 	if (s->phase == PH_FETCH || s->phase == PH_GET || s->phase == PH_REGET)
 		for (size_t i = 0; i < s->fetch_i; i++)
 			unlink(s->stored[i].abs_path);
