@@ -373,6 +373,7 @@ runner_chores(struct runner *r)
 	if (db_queue_reap(&r->db, &n) == ERR_OK && n > 0)
 		log_warn(&r->log, "%ld jobs failed: past their deadline with "
 		    "no runner", n);
+	(void)db_rate_prune(&r->db);
 }
 
 /* NOTIFYs: a queued job wakes the claim, a cancel stops its generation. */
@@ -412,6 +413,7 @@ runner_loop(struct runner *r)
 {
 	struct engine_item *done[DONE_MAX];
 	int64_t stop_at = 0;
+	long wait;
 	size_t n;
 
 	while (!stopping || (engine_busy(r->en) + r->nprep +
@@ -425,8 +427,9 @@ runner_loop(struct runner *r)
 		if (!stopping && (r->wake || time_mono_ms() >= r->claim_at))
 			runner_claim(r);
 		runner_chores(r);
-		n = engine_step(r->en, r->wake ? 0 : deliver_step(r->hooks,
-		    STEP_MAX_MS), db_socket(&r->db), done, DONE_MAX);
+		wait = deliver_step(r->hooks, STEP_MAX_MS);
+		n = engine_step(r->en, r->wake ? 0 : wait, db_socket(&r->db),
+		    done, DONE_MAX);
 		runner_finish(r, done, n);
 		runner_preps(r);
 		runner_notices(r);

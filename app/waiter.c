@@ -404,8 +404,13 @@ waiter_main(void *arg)
 		waiter_expire(w, false);
 		MHD_run(w->d);
 	}
+	/* Every client still waiting gets its 504 + Location before the
+	 * connections close. */
 	waiter_expire(w, true);
-	MHD_run(w->d);
+	for (n = 0; n < 20; n++) {
+		MHD_run(w->d);
+		(void)poll(pf, 0, 10);
+	}
 	return NULL;
 }
 

@@ -313,6 +313,32 @@ db_place_give(struct db *db, const char *provider, const char *job)
 	    job }, NULL);
 }
 
+enum err
+db_rate_take(struct db *db, const char *provider, int per_min, bool *ok)
+{
+	char n[16];
+	PGresult *r = NULL;
+	enum err e;
+
+	*ok = false;
+	snprintf(n, sizeof(n), "%d", per_min);
+	if ((e = db_exec_hot(db, "INSERT INTO provider_rate AS r (provider, "
+	    "minute, used) VALUES ($1, date_trunc('minute', now()), 1) "
+	    "ON CONFLICT (provider, minute) DO UPDATE SET used = r.used + 1 "
+	    "WHERE r.used < $2::int RETURNING used", 2, (const char *const[]){
+	    provider, n }, &r)) == ERR_OK)
+		*ok = PQntuples(r) == 1;
+	PQclear(r);
+	return e;
+}
+
+enum err
+db_rate_prune(struct db *db)
+{
+	return db_exec(db, "DELETE FROM provider_rate WHERE minute < now() - "
+	    "interval '10 minutes'", 0, NULL, NULL);
+}
+
 /* ---- prompt_jobs ---- */
 
 static const char prompt_enq_sql[] =

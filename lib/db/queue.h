@@ -67,6 +67,12 @@ enum err	db_place_take(struct db *db, const char *provider,
 		    const char *job, int cap, bool *ok);
 enum err	db_place_give(struct db *db, const char *provider,
 		    const char *job);
+/* One call from provider's per_min budget of this minute, counted across
+ * every runner and host: *ok false when it is spent. Rows of past
+ * minutes go with db_rate_prune(). */
+enum err	db_rate_take(struct db *db, const char *provider, int per_min,
+		    bool *ok);
+enum err	db_rate_prune(struct db *db);
 /*
  * prompt_jobs (a validate-prompt waiting for Ollama): enqueue {"text",
  * "target","method"} with the answer so far (NOTIFY the runners); claim

@@ -265,18 +265,31 @@ circuit_note(struct run_state *s, const char *name, enum err e)
 	    s->env->cfg->circuit_cooldown_s * 1000, time_wall_ms());
 }
 
-/* Takes the circuit trial / rate budget at attempt time; false = skip. */
+/* Takes the circuit trial / rate budget (this host's, then every
+ * host's) at attempt time; false = skip. */
 static bool
 admit(struct run_state *s, const struct plan_entry *pe, int64_t *retry_at)
 {
 	int64_t now = time_wall_ms();
 
+	int per_min = pe->pc ? pe->pc->rate_per_min : 0;
+	bool ok = true;
+
 	if (s->env->circuits == NULL)
 		return true;
 	if (!circuit_allow(s->env->circuits, pe->prov->name, now, retry_at))
 		return false;
-	return circuit_rate_take(s->env->circuits, pe->prov->name,
-	    pe->pc ? pe->pc->rate_per_min : 0, now, retry_at);
+	if (!circuit_rate_take(s->env->circuits, pe->prov->name, per_min, now,
+	    retry_at))
+		return false;
+	/* The budget every host shares; a database that does not answer
+	 * leaves this host's count alone in force. */
+	if (per_min > 0 && db_rate_take(s->env->db, pe->prov->name, per_min,
+	    &ok) == ERR_OK && !ok) {
+		*retry_at = now - now % 60000 + 60000;
+		return false;
+	}
+	return true;
 }
 
 static void

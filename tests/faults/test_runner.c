@@ -17,6 +17,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/core/timeutil.h"
 #include "lib/db/db.h"
 #include "tests/helpers/itest.h"
 
@@ -168,6 +169,28 @@ Test(runner, a_job_queued_with_no_runner_runs_when_one_is_back,
 	free(ra);
 }
 
+/* How many of ids[0..n) ended (any final state); completed in *done. */
+static int
+ended_of(char ids[][64], int n, int *done)
+{
+	struct itest_res r;
+	char path[128];
+	const char *st;
+	int k, ended = 0;
+
+	*done = 0;
+	for (k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "/unified/jobs/%s", ids[k]);
+		itest_get(&r, path);
+		st = itest_str(&r, "status") ? itest_str(&r, "status") : "";
+		*done += strcmp(st, "completed") == 0;
+		ended += strcmp(st, "completed") == 0 || strcmp(st, "failed") ==
+		    0 || strcmp(st, "cancelled") == 0;
+		itest_res_fini(&r);
+	}
+	return ended;
+}
+
 /* The pid in var/test/run/NAME.pid. */
 static pid_t
 pid_of(const char *name)
@@ -189,14 +212,14 @@ sql(struct db *db, const char *q)
 	cr_assert_eq(db_exec(db, q, 0, NULL, NULL), ERR_OK, "%s", q);
 }
 
-/* Six async Gemini jobs, their ids appended to ids[*n]. */
+/* count async Gemini jobs, their ids appended to ids[*n]. */
 static void
-submit6(char ids[][64], int *n)
+submit(char ids[][64], int *n, int count)
 {
 	struct itest_res r;
 	int k;
 
-	for (k = 0; k < 6; k++, (*n)++) {
+	for (k = 0; k < count; k++, (*n)++) {
 		itest_call(&r, "POST", "/unified/generate", async_h,
 		    "{\"prompt\":\"a shared lane\",\"provider\":\"gemini\","
 		    "\"fallback\":false}", (size_t)-1);
@@ -231,11 +254,11 @@ Test(runner, two_runners_never_exceed_max_concurrent, .timeout = 120)
 	/* The first six go to the second runner, the next six to the
 	 * first: then both drive Gemini calls at once. */
 	kill(r1, SIGSTOP);
-	submit6(ids, &n);
+	submit(ids, &n, 6);
 	usleep(300000);
 	kill(r2, SIGSTOP);
 	kill(r1, SIGCONT);
-	submit6(ids, &n);
+	submit(ids, &n, 6);
 	usleep(300000);
 	kill(r2, SIGCONT);
 	for (i = 0; i < 120 && done < n; i++, usleep(250000))
@@ -251,4 +274,69 @@ Test(runner, two_runners_never_exceed_max_concurrent, .timeout = 120)
 	cr_assert_str_eq(PQgetvalue(res, 0, 0), "2", "both runners ran jobs");
 	PQclear(res);
 	itest_db_close(&cfg, &db);
+}
+
+/* How much of this minute's gemini budget this host (the runner's
+ * circuit file) has used, from /unified/providers. */
+static int
+gemini_used(void)
+{
+	struct itest_res r;
+	json_t *p;
+	size_t i;
+	int used = -1;
+
+	itest_get(&r, "/unified/providers");
+	json_array_foreach(json_object_get(r.json, "providers"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "name")),
+		    "gemini") == 0)
+			used = (int)json_integer_value(json_object_get(
+			    json_object_get(p, "circuit"), "used_this_minute"));
+	itest_res_fini(&r);
+	cr_assert_geq(used, 0);
+	return used;
+}
+
+/* Two runners as on two hosts, rate_per_min shared: with 4 calls left
+ * this minute, 3 jobs on each runner make 4 calls, not 6. */
+Test(runner, two_runners_share_rate_per_min, .timeout = 120)
+{
+	static char ids[12][64];
+	struct config cfg;
+	struct log lg;
+	struct db db;
+	char q[512];
+	int n = 0, i, done, ended, u;
+	pid_t r1, r2;
+
+	while (time_wall_ms() % 60000 > 40000)	/* no minute boundary */
+		usleep(500000);
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
+	u = gemini_used();
+	snprintf(q, sizeof(q), "UPDATE provider_configs SET rate_per_min = %d "
+	    "WHERE provider = 'gemini'", u + 4);
+	sql(&db, q);
+	snprintf(q, sizeof(q), "INSERT INTO provider_rate VALUES ('gemini', "
+	    "date_trunc('minute', now()), %d) ON CONFLICT (provider, minute) "
+	    "DO UPDATE SET used = EXCLUDED.used", u);
+	sql(&db, q);
+	cr_assert_eq(itest_stack("runner2-start"), 0);
+	r1 = pid_of("runner");
+	r2 = pid_of("runner2");
+	kill(r1, SIGSTOP);		/* 3 jobs to the second runner */
+	submit(ids, &n, 3);
+	usleep(400000);
+	kill(r2, SIGSTOP);		/* 3 to the first */
+	kill(r1, SIGCONT);
+	submit(ids, &n, 3);
+	usleep(400000);
+	kill(r2, SIGCONT);
+	for (i = done = ended = 0; i < 120 && ended < n; i++, usleep(250000))
+		ended = ended_of(ids, n, &done);
+	itest_stack("runner2-stop");
+	sql(&db, "UPDATE provider_configs SET rate_per_min = 0");
+	itest_db_close(&cfg, &db);
+	cr_assert_eq(ended, n, "every job ended");
+	cr_assert_eq(done, 4, "4 calls left this minute, for both runners: "
+	    "%d completed", done);
 }
