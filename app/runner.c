@@ -30,6 +30,7 @@
 #define CLAIM_POLL_MS	1000	/* claims without a NOTIFY, at the latest */
 #define REAP_EVERY_MS	5000
 #define RENEW_RETRY_MS	100	/* a renewal that failed, again after */
+#define CIRCUITS_EVERY_MS 500	/* circuits other hosts opened, read */
 #define STEP_MAX_MS	250
 #define DONE_MAX	64
 
@@ -61,7 +62,7 @@ struct runner {
 	size_t			 nprep, capprep;
 	char			 id[160];	/* host:pid */
 	bool			 wake;		/* a job was queued */
-	int64_t			 claim_at, renew_at, reap_at;
+	int64_t			 claim_at, renew_at, reap_at, circuits_at;
 };
 
 static volatile sig_atomic_t stopping;
@@ -348,6 +349,22 @@ runner_claim(struct runner *r)
 	json_decref(jobs);
 }
 
+/* Circuits another host opened: opened here too, until the same time. */
+static void
+runner_circuits(struct runner *r)
+{
+	json_t *open = NULL, *c;
+	size_t i;
+
+	if (db_circuits_open_get(&r->db, &open) != ERR_OK)
+		return;
+	json_array_foreach(open, i, c)
+		circuit_force_open(r->circuits, json_string_value(
+		    json_object_get(c, "provider")), (int64_t)json_number_value(
+		    json_object_get(c, "until_ms")));
+	json_decref(open);
+}
+
 /* Leases, the reaper and the spool, each on its own clock. */
 static void
 runner_chores(struct runner *r)
@@ -366,6 +383,10 @@ runner_chores(struct runner *r)
 		r->renew_at = db_queue_renew(&r->db, r->id,
 		    r->cfg->runner_lease_s) == ERR_OK ? now +
 		    r->cfg->runner_lease_s * 1000 / 3 : now + RENEW_RETRY_MS;
+	}
+	if (now >= r->circuits_at) {
+		r->circuits_at = now + CIRCUITS_EVERY_MS;
+		runner_circuits(r);
 	}
 	if (now < r->reap_at)
 		return;

@@ -184,8 +184,10 @@ runner_up() {
 	# runner2 stands for a runner on another host: no wait endpoint,
 	# and a circuit file of its own (what it shares with runner goes
 	# through PostgreSQL).
-	[ "$rn" = runner ] || export RUNNER_WAIT_LISTEN= \
-	    CIRCUIT_FILE="$VAR/run/circuits-$rn"
+	if [ "$rn" != runner ]; then
+		export RUNNER_WAIT_LISTEN= CIRCUIT_FILE="$VAR/run/circuits-$rn"
+		rm -f "$CIRCUIT_FILE"	# a host that starts afresh
+	fi
 	(ulimit -n 65536 2>/dev/null || true; cd "$ROOT" &&
 	    exec "$BIN" runner </dev/null >>"$LOG/$rn.out" 2>&1) &
 	echo $! >"$VAR/run/$rn.pid"

@@ -339,6 +339,36 @@ db_rate_prune(struct db *db)
 	    "interval '10 minutes'", 0, NULL, NULL);
 }
 
+enum err
+db_circuit_open(struct db *db, const char *provider, int64_t until_ms)
+{
+	char u[24];
+
+	snprintf(u, sizeof(u), "%lld", (long long)until_ms);
+	return db_exec_hot(db, "INSERT INTO provider_circuits (provider, "
+	    "open_until) VALUES ($1, to_timestamp($2::bigint / 1000.0)) "
+	    "ON CONFLICT (provider) DO UPDATE SET open_until = "
+	    "greatest(provider_circuits.open_until, EXCLUDED.open_until), "
+	    "updated_at = now()", 2, (const char *const[]){ provider, u },
+	    NULL);
+}
+
+enum err
+db_circuits_open_get(struct db *db, json_t **out)
+{
+	PGresult *r = NULL;
+	enum err e;
+
+	*out = NULL;
+	if ((e = db_exec_hot(db, "SELECT json_build_object('provider', "
+	    "provider, 'until_ms', floor(extract(epoch FROM open_until) * "
+	    "1000)) FROM provider_circuits WHERE open_until > now()", 0, NULL,
+	    &r)) == ERR_OK)
+		e = db_rows_to_array(r, out);
+	PQclear(r);
+	return e;
+}
+
 /* ---- prompt_jobs ---- */
 
 static const char prompt_enq_sql[] =

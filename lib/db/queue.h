@@ -73,6 +73,11 @@ enum err	db_place_give(struct db *db, const char *provider,
 enum err	db_rate_take(struct db *db, const char *provider, int per_min,
 		    bool *ok);
 enum err	db_rate_prune(struct db *db);
+/* A circuit this host opened, until until_ms (wall clock), for every
+ * host to see; and the ones open now ([{"provider","until_ms"}]). */
+enum err	db_circuit_open(struct db *db, const char *provider,
+		    int64_t until_ms);
+enum err	db_circuits_open_get(struct db *db, json_t **out);
 /*
  * prompt_jobs (a validate-prompt waiting for Ollama): enqueue {"text",
  * "target","method"} with the answer so far (NOTIFY the runners); claim

@@ -258,11 +258,19 @@ circuit_note(struct run_state *s, const char *name, enum err e)
 
 	if (s->env->circuits == NULL)
 		return;
+	struct circuit_view v;
+
 	if (e != ERR_OK)
 		(void)after_of(e, &unwell);
 	circuit_record(s->env->circuits, name, !unwell,
 	    (int)s->env->cfg->circuit_failures,
 	    s->env->cfg->circuit_cooldown_s * 1000, time_wall_ms());
+	if (!unwell)
+		return;
+	/* Opened here: every other host opens it too (app/runner.c). */
+	circuit_view_get(s->env->circuits, name, time_wall_ms(), &v);
+	if (v.state == CIRCUIT_OPEN && v.open_until_ms > 0)
+		(void)db_circuit_open(s->env->db, name, v.open_until_ms);
 }
 
 /* Takes the circuit trial / rate budget (this host's, then every

@@ -252,6 +252,22 @@ out:
 }
 
 void
+circuit_force_open(struct circuit_shm *c, const char *name, int64_t until_ms)
+{
+	struct circuit_slot *s;
+
+	circuit_lock(c);
+	if ((s = circuit_slot(c, name)) != NULL && s->state !=
+	    CIRCUIT_HALF_OPEN && s->open_until_ms < until_ms) {
+		if (s->state == CIRCUIT_CLOSED)
+			s->opened_total++;
+		s->state = CIRCUIT_OPEN;
+		s->open_until_ms = until_ms;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
 circuit_release(struct circuit_shm *c, const char *name, int place)
 {
 	struct circuit_slot *s;

@@ -71,6 +71,10 @@ bool			 circuit_rate_take(struct circuit_shm *c,
  */
 bool			 circuit_hold(struct circuit_shm *c, const char *name,
 			    int max, int pid, int *place);
+/* Opens the circuit of name until until_ms (wall clock) when it is
+ * closed or would close sooner: another host opened it. */
+void			 circuit_force_open(struct circuit_shm *c,
+			    const char *name, int64_t until_ms);
 /* Gives place back (-1: nothing to do). */
 void			 circuit_release(struct circuit_shm *c,
 			    const char *name, int place);

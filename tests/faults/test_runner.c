@@ -340,3 +340,58 @@ Test(runner, two_runners_share_rate_per_min, .timeout = 120)
 	cr_assert_eq(done, 4, "4 calls left this minute, for both runners: "
 	    "%d completed", done);
 }
+
+/* A circuit that one host's runner opened (3 failed Gemini calls) is
+ * open on the other host too: its next Gemini job is refused without a
+ * call. */
+Test(runner, a_circuit_opened_on_one_host_opens_on_the_other,
+    .timeout = 120)
+{
+	static char ids[4][64];
+	struct itest_res r;
+	struct config cfg;
+	struct log lg;
+	struct db db;
+	int n = 0, i, done = 0;
+	pid_t r1, r2;
+
+	setenv("CIRCUIT_COOLDOWN_S", "8", 1);	/* the second runner's */
+	cr_assert_eq(itest_stack("runner2-start"), 0);
+	setenv("CIRCUIT_COOLDOWN_S", "2", 1);
+	r1 = pid_of("runner");
+	r2 = pid_of("runner2");
+	itest_fault("gemini", "{\"status\":500}");
+	kill(r1, SIGSTOP);
+	submit(ids, &n, 1);
+	for (i = 0; i < 100 && ended_of(ids, n, &done) < n; i++)
+		usleep(100000);
+	cr_assert_eq(done, 0, "Gemini failed on the second runner");
+	kill(r2, SIGSTOP);
+	kill(r1, SIGCONT);
+	usleep(1200000);		/* the first reads it (every 0.5 s) */
+	itest_fault("gemini", "");
+	itest_sandbox_forget("gemini");
+	submit(ids, &n, 1);
+	for (i = 0; i < 100 && ended_of(ids, n, &done) < n; i++)
+		usleep(100000);
+	cr_assert_eq(done, 0, "refused: the circuit is open here too");
+	cr_assert_eq(itest_sandbox_count("gemini", "POST", "/v1beta"), 0,
+	    "no call to Gemini while its circuit is open");
+	kill(r2, SIGCONT);
+	itest_stack("runner2-stop");
+	/* Later tests want Gemini: its circuit closes after the cooldown
+	 * with one good call. */
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
+	sql(&db, "DELETE FROM provider_circuits");
+	itest_db_close(&cfg, &db);
+	for (i = 0; i < 20; i++, sleep(1)) {
+		itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+		    "\"a reopened door\",\"provider\":\"gemini\",\"fallback\":"
+		    "false}", (size_t)-1);
+		done = r.status == 200;
+		itest_res_fini(&r);
+		if (done)
+			break;
+	}
+	cr_assert(done, "Gemini's circuit closed again");
+}
