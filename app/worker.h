@@ -58,7 +58,6 @@ struct worker {
 	struct ollama		 ollama;
 	struct prompt_lexicon	*lexicon;	/* word lists */
 	struct circuit_shm	*circuits;	/* shared, from the master */
-	int64_t			 spool_at_ms;	/* last spool replay check */
 	struct worker_prov_health prov_health[8];
 	struct worker_pcs	 pcs;
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM */

@@ -92,7 +92,6 @@ limits_render(const struct prompt_limits *lim)
 	    (int)lim->target_chars);
 }
 
-#define WHY_QUEUE	"queue_unavailable"
 #define WAIT_SLACK_S	5
 
 /* Does the answer need Ollama (and so a runner)? */
@@ -193,7 +192,7 @@ handle_validate_prompt(struct request *req, struct response *res)
 	    lim.target_chars, answer)) != ERR_DB_UNAVAILABLE)
 		goto out;
 	if ((e = vp_optimize_here(req->w, &c, &in, lim.target_chars,
-	    vp_needs_ollama(&c, &in) ? WHY_QUEUE : NULL, &opt)) != ERR_OK)
+	    vp_needs_ollama(&c, &in) ? PROMPT_WHY_QUEUE : NULL, &opt)) != ERR_OK)
 		goto out;
 	json_object_set_new(answer, "optimized", opt);
 	e = res_json_take(res, 200, json_incref(answer));

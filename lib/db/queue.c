@@ -170,22 +170,31 @@ static const char claim_sql[] =
     "lease_until = now() + $2::int * interval '1 second', "
     "claims = j.claims + 1 FROM c WHERE j.id = c.id RETURNING " JOB_JSON;
 
-enum err
-db_queue_claim(struct db *db, const char *runner, long lease_s, long max,
-    json_t **jobs)
+/* Runs claim statement sql ($1 runner, $2 lease, $3 max): the rows'
+ * JSON into *jobs. */
+static enum err
+claim_rows(struct db *db, const char *sql, const char *runner, long lease_s,
+    long max, json_t **jobs)
 {
 	char ls[24], mx[24];
-	const char *p[3] = { runner, ls, mx };
 	PGresult *r = NULL;
 	enum err e;
 
 	*jobs = NULL;
 	snprintf(ls, sizeof(ls), "%ld", lease_s);
 	snprintf(mx, sizeof(mx), "%ld", max);
-	if ((e = db_exec_hot(db, claim_sql, 3, p, &r)) == ERR_OK)
+	if ((e = db_exec_hot(db, sql, 3, (const char *const[]){ runner, ls,
+	    mx }, &r)) == ERR_OK)
 		e = db_rows_to_array(r, jobs);
 	PQclear(r);
 	return e;
+}
+
+enum err
+db_queue_claim(struct db *db, const char *runner, long lease_s, long max,
+    json_t **jobs)
+{
+	return claim_rows(db, claim_sql, runner, lease_s, max, jobs);
 }
 
 enum err
@@ -409,18 +418,7 @@ enum err
 db_prompt_claim(struct db *db, const char *runner, long lease_s, long max,
     json_t **jobs)
 {
-	char ls[24], mx[24];
-	PGresult *r = NULL;
-	enum err e;
-
-	*jobs = NULL;
-	snprintf(ls, sizeof(ls), "%ld", lease_s);
-	snprintf(mx, sizeof(mx), "%ld", max);
-	if ((e = db_exec_hot(db, prompt_claim_sql, 3, (const char *const[]){
-	    runner, ls, mx }, &r)) == ERR_OK)
-		e = db_rows_to_array(r, jobs);
-	PQclear(r);
-	return e;
+	return claim_rows(db, prompt_claim_sql, runner, lease_s, max, jobs);
 }
 
 static const char prompt_finish_sql[] =

@@ -855,13 +855,11 @@ resume_find(struct run_state *s)
 	s->resumed = true;
 }
 
-/* Plans s and opens its record (the queued job's, or a new one). A plan
- * that fails on the request ends it: with the record failed when there
- * is one (a queued job), without a record otherwise. */
+/* Plans s, whose record is the queued job's. A plan that fails on the
+ * request (the configuration changed since it was queued) fails it. */
 static void
 item_open(struct run_state *s)
 {
-	struct record_prompt rp;
 	enum err e;
 
 	s->out->retry_after_s = -1;
@@ -875,17 +873,6 @@ item_open(struct run_state *s)
 	s->place = -1;
 	s->phase = PH_PICK;
 	plan_for(s, &s->pl, s->out->message, sizeof(s->out->message), &e);
-	if (e != ERR_OK && s->out->record == NULL) {
-		s->out->err = e;	/* a request error: no job */
-		s->phase = PH_DONE;
-		return;
-	}
-	if (s->out->record == NULL) {
-		rp = (struct record_prompt){ s->p->original, s->p->final,
-		    s->p->meta, s->p->optimize_ms };
-		s->out->record = record_new(s->g, &rp, JOB_RUNNING);
-		record_save(s, false);	/* the row exists before any call */
-	}
 	if (e != ERR_OK) {
 		finish(s, e);
 		return;
@@ -901,8 +888,6 @@ item_open(struct run_state *s)
 static void
 item_close(struct run_state *s)
 {
-	if (s->out->record == NULL)
-		return;			/* a request error: no job */
 	if (s->out->err != ERR_OK && s->out->message[0] == '\0')
 		message_failed(s);
 	record_finish(s);
@@ -995,6 +980,8 @@ engine_add(struct engine *en, struct engine_item *it)
 {
 	struct run_state *s, **nv;
 
+	if (it->out.record == NULL)
+		return ERR_INVALID_FIELD;
 	if (en->n == en->cap) {
 		nv = realloc(en->v, (en->cap ? en->cap * 2 : 16) * sizeof(*nv));
 		if (nv == NULL)
@@ -1089,42 +1076,6 @@ engine_step(struct engine *en, long max_wait_ms, int fd,
 	return k;
 }
 
-enum err
-engine_run_many(struct engine_env *env, struct engine_item *items, size_t n)
-{
-	struct engine_item *done[16];
-	struct engine *en;
-	size_t i;
-
-	if ((en = engine_new(env)) == NULL)
-		return ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		if (engine_add(en, &items[i]) != ERR_OK) {
-			items[i].out.err = ERR_NOMEM;
-			items[i].out.retry_after_s = -1;
-		}
-	while (engine_busy(en) > 0)
-		(void)engine_step(en, 1000, -1, done, NELEM(done));
-	engine_free(en);
-	return ERR_OK;
-}
-
-enum err
-engine_run(struct engine_env *env, const struct genreq *g,
-    const struct engine_prompt *p, struct engine_out *out)
-{
-	struct engine_item it = { .g = g, .p = p };
-	enum err e;
-
-	if ((e = engine_run_many(env, &it, 1)) != ERR_OK) {
-		memset(out, 0, sizeof(*out));
-		out->retry_after_s = -1;
-		return out->err = e;
-	}
-	*out = it.out;
-	return out->err;
-}
-
 /* The plan of g with provider_configs pcs[0..npcs), nothing called. */
 static enum err
 plan_only(struct engine_env *env, const struct genreq *g,
@@ -1165,16 +1116,4 @@ engine_plan_check(struct engine_env *env, const struct genreq *g,
 	struct plan pl;
 
 	return plan_only(env, g, pcs, npcs, &pl, why, whylen);
-}
-
-void
-engine_spool_replay(struct engine_env *env)
-{
-	int n = 0;
-
-	if (spool_count(env->cfg->spool_dir) == 0)
-		return;
-	if (spool_replay(env->db, env->cfg->spool_dir, 50, &n) == ERR_OK &&
-	    n > 0)
-		log_info(env->log, "%d spooled job records written", n);
 }

@@ -48,9 +48,9 @@ struct engine_out {
 };
 
 /* One generation: the request and prompt (borrowed), the answer. out.record
- * may hold the job's record before it starts (a queued job: the engine
- * goes on with it, and resumes the provider job it names); else the
- * engine makes one. */
+ * holds the queued job's record before it starts (the engine goes on with
+ * it, and resumes the provider job it names); engine_add() refuses an
+ * item without one. */
 struct engine_item {
 	const struct genreq		*g;
 	const struct engine_prompt	*p;
@@ -68,7 +68,8 @@ void		 engine_free(struct engine *en);
 /* Re-reads provider_configs for the generations added after (those in
  * flight keep what they started with). */
 void		 engine_refresh(struct engine *en);
-/* Starts it (borrowed until engine_step() hands it back). ERR_NOMEM. */
+/* Starts it (borrowed until engine_step() hands it back). ERR_NOMEM;
+ * ERR_INVALID_FIELD for an item without a record. */
 enum err	 engine_add(struct engine *en, struct engine_item *it);
 /*
  * Moves every generation on, waiting up to max_wait_ms for a transfer,
@@ -82,21 +83,6 @@ size_t		 engine_busy(const struct engine *en);
 /* Ends the generation of job id at once as cancelled; false if not here. */
 bool		 engine_cancel(struct engine *en, const char *id);
 
-/*
- * Runs the n generations of items at once: each is a state machine and
- * one loop moves them all over env->multi (curl multi), so a batch takes
- * about as long as its slowest item. Each item's out is filled as
- * engine_run() fills one; ERR_NOMEM only when nothing could start.
- */
-enum err	engine_run_many(struct engine_env *env, struct engine_item *items,
-		    size_t n);
-/*
- * Runs the generation g with prompt p. Always fills out->record (caller
- * json_decref()s); returns out->err. A database outage never fails the
- * generation: the record is spooled and carries a warning.
- */
-enum err	engine_run(struct engine_env *env, const struct genreq *g,
-		    const struct engine_prompt *p, struct engine_out *out);
 /* The plan for g without calling anything (?dry_run=1); new reference. */
 json_t		*engine_dry_run(struct engine_env *env, const struct genreq *g,
 		    char *why, size_t whylen);
@@ -106,7 +92,5 @@ json_t		*engine_dry_run(struct engine_env *env, const struct genreq *g,
 enum err	engine_plan_check(struct engine_env *env, const struct genreq *g,
 		    const struct db_provider_config *pcs, size_t npcs,
 		    char *why, size_t whylen);
-/* Writes spooled records back once the database answers (throttled). */
-void		engine_spool_replay(struct engine_env *env);
 
 #endif

@@ -75,9 +75,9 @@ enum err	prompt_optimize_end(const struct prompt_lexicon *lex,
 bool		prompt_optimize_again(struct prompt_opt_call *c, enum err xerr,
 		    const struct http_response *res, long budget_ms);
 void		prompt_opt_call_fini(struct prompt_opt_call *c);
-/* Why a batch item was not sent to Ollama: the batch's time for Ollama
- * (OLLAMA_TIMEOUT_MS in all) was spent on the items before it. */
-#define PROMPT_WHY_BATCH_BUDGET	"batch_budget"
+/* Why a validate-prompt was not sent to Ollama: its job could not be
+ * queued for a runner (the database is away). */
+#define PROMPT_WHY_QUEUE	"queue_unavailable"
 
 /* The local compressor alone, recorded as a fallback for reason (static). */
 enum err	prompt_optimize_local_because(const struct prompt_lexicon *lex,

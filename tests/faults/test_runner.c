@@ -30,20 +30,15 @@ TestSuite(runner, .init = itest_faults_clear, .fini = itest_faults_clear);
 
 #define NJOBS	50
 
+static int	ended_of(char ids[][64], int n, int *done);
+
+/* How many of ids[0..n) completed. */
 static int
 completed_of(char ids[][64], int n)
 {
-	struct itest_res r;
-	char path[128];
-	int k, done = 0;
+	int done;
 
-	for (k = 0; k < n; k++) {
-		snprintf(path, sizeof(path), "/unified/jobs/%s", ids[k]);
-		itest_get(&r, path);
-		done += r.status == 200 && strcmp(itest_str(&r, "status"),
-		    "completed") == 0;
-		itest_res_fini(&r);
-	}
+	(void)ended_of(ids, n, &done);
 	return done;
 }
 

@@ -67,9 +67,9 @@ Test(optimize, forced_local_keeps_the_reason_and_the_terms)
 	int golden = 0;
 
 	cr_assert_eq(prompt_optimize_local_because(lex, text, 1000,
-	    PROMPT_WHY_BATCH_BUDGET, &o), ERR_OK);
+	    PROMPT_WHY_QUEUE, &o), ERR_OK);
 	cr_assert_str_eq(o.method, "local");
-	cr_assert_str_eq(o.fallback_reason, "batch_budget");
+	cr_assert_str_eq(o.fallback_reason, "queue_unavailable");
 	cr_assert_lt(prompt_chars(o.text), 1000);
 	json_array_foreach(o.preserved, i, v)
 		golden |= strcmp(json_string_value(v), "golden hour") == 0;
