@@ -15,7 +15,7 @@ NAME=${2:?stack name (run or test)}
 BIN=${3:-$ROOT/build/rel/imagegen}
 case $NAME in
 run)	HTTP_PORT=${HTTP_PORT:-8003}; PG_PORT=${PG_PORT:-54329}; SB=18100 ;;
-test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339}; SB=18110 ;;
+test)	HTTP_PORT=${HTTP_PORT:-8013}; PG_PORT=${PG_PORT:-54339}; SB=${SB_BASE:-18110} ;;
 bench)	HTTP_PORT=${HTTP_PORT:-8023}; PG_PORT=${PG_PORT:-54349}; SB=18120 ;;
 *)	echo "stack.sh: unknown stack $NAME" >&2; exit 64 ;;
 esac

@@ -22,7 +22,11 @@ export RUNNER_LEASE_S=2
 export WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 export WEBHOOK_ALLOW_PRIVATE=127.0.0.1 WEBHOOK_RETRY_MS=200
 export IMAGEGEN_ROOT="$ROOT" IMAGEGEN_STACK=test IMAGEGEN_BIN="$BIN"
-export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:54339/imagegen"
+# Ports: HTTP_PORT, PG_PORT and SB_BASE move the whole test stack (two
+# checkouts can run their tests side by side).
+export HTTP_PORT=${HTTP_PORT:-8013} PG_PORT=${PG_PORT:-54339} SB_BASE=${SB_BASE:-18110}
+export IMAGEGEN_TEST_URL="http://127.0.0.1:$HTTP_PORT"
+export IMAGEGEN_TEST_DB="postgresql://imagegen@127.0.0.1:$PG_PORT/imagegen"
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1
 trap 'sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1' EXIT INT TERM
 rm -rf "$ROOT/var/test/log" "$ROOT/var/test/storage" \

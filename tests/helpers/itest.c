@@ -173,11 +173,12 @@ itest_sandbox_port(const char *kind)
 {
 	static const char *const kinds[] = { "leonardo", "runware", "gemini",
 	    "comfyui", "ollama" };
+	const char *b = getenv("SB_BASE");
 	int i;
 
 	for (i = 0; i < 5; i++)
 		if (strcmp(kinds[i], kind) == 0)
-			return 18111 + i;
+			return (b ? atoi(b) : 18110) + 1 + i;
 	return 0;
 }
 
