@@ -14,7 +14,12 @@ enum cors_verdict {
 };
 
 /* Headers a browser may send cross-origin (preflight answer). */
-#define CORS_ALLOW_HEADERS	"Content-Type, X-Request-Id"
+#define CORS_ALLOW_HEADERS	"Authorization, Content-Type, X-Request-Id, " \
+				"Idempotency-Key, Prefer"
+/* Answer headers a cross-origin page may read. */
+#define CORS_EXPOSE_HEADERS	"X-Request-Id, Retry-After, Location, " \
+				"RateLimit-Limit, RateLimit-Remaining, " \
+				"RateLimit-Reset, Idempotent-Replayed"
 #define CORS_MAX_AGE		"600"
 
 /*

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "app/keys_cli.h"
 #include "app/master.h"
 #include "app/runner.h"
 #include "lib/config/config.h"
@@ -25,17 +26,17 @@
 #define EX_UNAVAIL	69
 #define EX_CONFIG	78
 
-static int	cmd_serve(struct config *, const char *, const char *);
-static int	cmd_runner(struct config *, const char *, const char *);
-static int	cmd_migrate(struct config *, const char *, const char *);
-static int	cmd_check_config(struct config *, const char *, const char *);
-static int	cmd_version(struct config *, const char *, const char *);
-static int	cmd_config_get(struct config *, const char *, const char *);
+static int	cmd_serve(struct config *, const char *, int, char **);
+static int	cmd_runner(struct config *, const char *, int, char **);
+static int	cmd_migrate(struct config *, const char *, int, char **);
+static int	cmd_check_config(struct config *, const char *, int, char **);
+static int	cmd_version(struct config *, const char *, int, char **);
+static int	cmd_config_get(struct config *, const char *, int, char **);
 
 /* Sub-commands: name -> function, and whether it needs the config. */
 static const struct command {
 	const char	*name;
-	int		(*fn)(struct config *, const char *, const char *);
+	int		(*fn)(struct config *, const char *, int, char **);
 	int		 needs_config;
 	const char	*help;
 } commands[] = {
@@ -44,6 +45,7 @@ static const struct command {
 	{ "migrate",	  cmd_migrate,	    1, "apply pending database migrations" },
 	{ "check-config", cmd_check_config, 1, "validate the configuration and exit" },
 	{ "config-get",	  cmd_config_get,   1, "print setting NAME (secrets: \"set\" or nothing)" },
+	{ "keys",	  keys_cli_run,	    1, "client API keys: create --project P [--scopes ...], list, revoke PREFIX" },
 	{ "version",	  cmd_version,	    0, "print the version" },
 };
 
@@ -52,7 +54,7 @@ usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: imagegen [-e envfile] command [name]\n");
+	fprintf(stderr, "usage: imagegen [-e envfile] command [args]\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(stderr, "  %-13s %s\n", commands[i].name,
 		    commands[i].help);
@@ -68,9 +70,10 @@ fd0_is_socket(void)
 }
 
 static int
-cmd_serve(struct config *cfg, const char *envfile, const char *arg)
+cmd_serve(struct config *cfg, const char *envfile, int argc, char **argv)
 {
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	if (!fd0_is_socket()) {
 		fprintf(stderr, "imagegen serve: standard input is not a "
 		    "socket; start it with spawn-fcgi (see README.md)\n");
@@ -81,16 +84,17 @@ cmd_serve(struct config *cfg, const char *envfile, const char *arg)
 }
 
 static int
-cmd_runner(struct config *cfg, const char *envfile, const char *arg)
+cmd_runner(struct config *cfg, const char *envfile, int argc, char **argv)
 {
 	(void)envfile;
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	return runner_run(cfg);
 }
 
 static int
-cmd_migrate(struct config *cfg, const char *envfile, const char *arg)
+cmd_migrate(struct config *cfg, const char *envfile, int argc, char **argv)
 {
 	struct log log;
 	struct db db;
@@ -99,7 +103,8 @@ cmd_migrate(struct config *cfg, const char *envfile, const char *arg)
 	enum err e;
 
 	(void)envfile;
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	log_init(&log, STDERR_FILENO, cfg, "migrate");
 	db_init(&db, cfg, &log);
 	e = db_migrate(&db, &applied, why, sizeof(why));
@@ -113,9 +118,10 @@ cmd_migrate(struct config *cfg, const char *envfile, const char *arg)
 }
 
 static int
-cmd_check_config(struct config *cfg, const char *envfile, const char *arg)
+cmd_check_config(struct config *cfg, const char *envfile, int argc, char **argv)
 {
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	printf("configuration OK (%s): %ld workers, storage %s, log level "
 	    "%s\n", envfile, cfg_workers(cfg), cfg->storage_dir,
 	    cfg_level_name(cfg->log_level));
@@ -123,8 +129,9 @@ cmd_check_config(struct config *cfg, const char *envfile, const char *arg)
 }
 
 static int
-cmd_config_get(struct config *cfg, const char *envfile, const char *name)
+cmd_config_get(struct config *cfg, const char *envfile, int argc, char **argv)
 {
+	const char *name = argc == 1 ? argv[0] : NULL;
 	char buf[4096];
 	bool secret;
 
@@ -140,9 +147,10 @@ cmd_config_get(struct config *cfg, const char *envfile, const char *name)
 }
 
 static int
-cmd_version(struct config *cfg, const char *envfile, const char *arg)
+cmd_version(struct config *cfg, const char *envfile, int argc, char **argv)
 {
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	(void)cfg;
 	(void)envfile;
 	printf("imagegen %s\n", IMAGEGEN_VERSION);
@@ -158,12 +166,13 @@ main(int argc, char *argv[])
 	size_t i;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "e:")) != -1) {
+	/* "+": options end at the command (keys create --project ...). */
+	while ((opt = getopt(argc, argv, "+e:")) != -1) {
 		if (opt != 'e')
 			return usage();
 		envfile = optarg;
 	}
-	if (optind != argc - 1 && optind != argc - 2)
+	if (optind >= argc)
 		return usage();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
@@ -175,8 +184,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imagegen: configuration error: %s\n", why);
 		return EX_CONFIG;
 	}
-	rc = commands[i].fn(&cfg, envfile, optind == argc - 2 ?
-	    argv[argc - 1] : NULL);
+	rc = commands[i].fn(&cfg, envfile, argc - optind - 1,
+	    argv + optind + 1);
 	if (commands[i].needs_config)
 		cfg_fini(&cfg);
 	return rc;

@@ -143,9 +143,10 @@ req_json_body(struct request *req, struct response *res, json_t **out)
 	enum err e;
 
 	*out = NULL;
-	if (ct != NULL && strncasecmp(ct, "application/json", 16) != 0)
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
 		return req_fail(res, ERR_UNSUPPORTED_MEDIA, "Content-Type is "
-		    "\"%.100s\"; send application/json", ct);
+		    "\"%.100s\"; send application/json", ct ? ct : "");
 	if ((e = jx_parse_object(req->body, req->body_len, out, why,
 	    sizeof(why))) != ERR_OK)
 		return req_fail(res, e, "%s", why);

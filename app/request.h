@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "app/router.h"
+#include "lib/auth/keys.h"
 #include "lib/core/arena.h"
 #include "lib/core/err.h"
 #include "lib/log/log.h"
@@ -37,6 +38,8 @@ struct request {
 	size_t		 nparams;
 	char		 id[LOG_REQID_MAX + 1];
 	int64_t		 start_us;
+	bool		 keyed;		/* a client key was checked */
+	struct key_auth	 key;		/* when keyed */
 };
 
 struct res_header {

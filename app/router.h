@@ -25,6 +25,7 @@ struct route {
 	const char	*method;	/* "GET" also answers HEAD */
 	const char	*pattern;	/* anchored PCRE2 pattern */
 	route_fn	 fn;
+	unsigned	 scope;		/* KEY_SCOPE_* a key needs; 0: public */
 };
 
 struct router_entry {

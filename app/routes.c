@@ -4,23 +4,25 @@
  */
 #include "app/routes.h"
 #include "handlers/handlers.h"
+#include "lib/auth/keys.h"
 #include "lib/core/util.h"
 
-/* Method + anchored path pattern -> handler; captures become req->params. */
+/* Method + anchored path pattern -> handler and the scope a client key
+ * needs (KEY_SCOPE_NONE: public); captures become req->params. */
 const struct route app_routes[] = {
-	{ "GET",	"^/health$",				handle_health },
-	{ "POST",	"^/unified/generate$",			handle_generate },
-	{ "POST",	"^/unified/generate/quick$",		handle_generate_quick },
-	{ "POST",	"^/unified/generate/batch$",		handle_generate_batch },
-	{ "GET",	"^/unified/providers$",			handle_providers },
-	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt },
-	{ "GET",	"^/unified/validate-prompt/([0-9a-fA-F-]{36})$", handle_prompt_job_get },
-	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health },
-	{ "GET",	"^/unified/jobs$",			handle_jobs },
-	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get },
-	{ "DELETE",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_cancel },
-	{ "GET",	"^/unified/batches/([0-9a-fA-F-]{36})$", handle_batch_get },
-	{ "GET",	"^/unified/stats$",			handle_stats },
+	{ "GET",	"^/health$",				handle_health, KEY_SCOPE_NONE },
+	{ "POST",	"^/unified/generate$",			handle_generate, KEY_SCOPE_GENERATE },
+	{ "POST",	"^/unified/generate/quick$",		handle_generate_quick, KEY_SCOPE_GENERATE },
+	{ "POST",	"^/unified/generate/batch$",		handle_generate_batch, KEY_SCOPE_GENERATE },
+	{ "GET",	"^/unified/providers$",			handle_providers, KEY_SCOPE_READ },
+	{ "POST",	"^/unified/validate-prompt$",		handle_validate_prompt, KEY_SCOPE_GENERATE },
+	{ "GET",	"^/unified/validate-prompt/([0-9a-fA-F-]{36})$", handle_prompt_job_get, KEY_SCOPE_READ },
+	{ "GET",	"^/unified/prompt-validator/health$",	handle_prompt_health, KEY_SCOPE_READ },
+	{ "GET",	"^/unified/jobs$",			handle_jobs, KEY_SCOPE_READ },
+	{ "GET",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_get, KEY_SCOPE_READ },
+	{ "DELETE",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_cancel, KEY_SCOPE_GENERATE },
+	{ "GET",	"^/unified/batches/([0-9a-fA-F-]{36})$", handle_batch_get, KEY_SCOPE_READ },
+	{ "GET",	"^/unified/stats$",			handle_stats, KEY_SCOPE_READ },
 };
 
 const size_t app_nroutes = NELEM(app_routes);

@@ -4,7 +4,9 @@
  * Not here: the FastCGI adapter (worker.c), the handlers (handlers/).
  */
 #include <string.h>
+#include <strings.h>
 
+#include "app/auth.h"
 #include "app/cors.h"
 #include "app/serve.h"
 #include "app/worker.h"
@@ -38,17 +40,44 @@ serve_reqid(struct request *req, struct response *res)
 	    req->id);
 }
 
+/* Is origin ("https://host:port") where the request came to? A browser
+ * sends Origin on same-origin POSTs too: those are no CORS. nginx's
+ * fastcgi_params give the host without its port (HTTP_HOST = $host) and
+ * the port apart (SERVER_PORT). */
+static bool
+serve_same_origin(struct request *req, const char *origin)
+{
+	const char *host = req_header(req, "Host"), *port = req_env(req,
+	    "SERVER_PORT"), *p, *colon;
+	size_t n;
+
+	if (host == NULL || port == NULL || (p = strstr(origin, "://")) ==
+	    NULL)
+		return false;
+	p += 3;
+	colon = strchr(p, ':');
+	n = colon ? (size_t)(colon - p) : strlen(p);
+	if (n != strlen(host) || strncasecmp(p, host, n) != 0)
+		return false;
+	if (colon != NULL)
+		return strcmp(colon + 1, port) == 0;
+	return strcmp(port, strncasecmp(origin, "https:", 6) == 0 ? "443" :
+	    "80") == 0;
+}
+
 static enum cors_verdict
 serve_cors(struct request *req, struct response *res)
 {
 	const char *origin = req_header(req, "Origin");
 	enum cors_verdict v = cors_check(req->w->cfg->cors_origins, origin);
 
+	if (v == CORS_DENIED && serve_same_origin(req, origin))
+		return CORS_NONE;
 	if (v == CORS_ALLOWED) {
 		res_header(res, "Access-Control-Allow-Origin", origin);
 		res_header(res, "Vary", "Origin");
 		res_header(res, "Access-Control-Expose-Headers",
-		    "X-Request-Id, Retry-After");
+		    CORS_EXPOSE_HEADERS);
 	}
 	return v;
 }
@@ -96,6 +125,14 @@ serve_request(struct request *req, struct response *res)
 	if (serve_reqid(req, res) != ERR_OK)
 		return;
 	v = serve_cors(req, res);
+	/* A page of another origin may not even make the request: its
+	 * side effects happen before a browser would hide the answer. */
+	if (v == CORS_DENIED && !cors_is_preflight(req->method,
+	    req_header(req, "Access-Control-Request-Method"))) {
+		req_fail(res, ERR_ORIGIN_FORBIDDEN, "origin \"%.200s\" is not "
+		    "allowed (CORS_ORIGINS)", req_header(req, "Origin"));
+		return;
+	}
 	if (req->body_too_large) {
 		req_fail(res, ERR_PAYLOAD_TOO_LARGE, "request body is over "
 		    "the %ld-byte limit", req->w->cfg->body_max_bytes);
@@ -117,6 +154,8 @@ serve_request(struct request *req, struct response *res)
 		return;
 	}
 	serve_params(req, &m);
+	if (auth_request(req, res, m.route) != ERR_OK)
+		return;
 	if ((e = m.route->fn(req, res)) != ERR_OK && res->err == ERR_OK)
 		req_fail(res, e, "%s", err_row_get(e)->message);
 }

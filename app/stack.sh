@@ -88,6 +88,14 @@ app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
 	export SPOOL_DIR="$VAR/spool" CIRCUIT_FILE="$VAR/run/circuits"
 	export RUNNER_WAIT_LISTEN="127.0.0.1:$WAIT_PORT"
+	export HTTP_LISTEN="127.0.0.1:$HTTP_PORT"
+	# nginx listens on loopback only: make run and make bench need no
+	# client keys unless .env asks (AUTH=on); make test always checks them.
+	case $NAME in
+	test)	export AUTH=on ;;
+	*)	grep -qs '^AUTH=' "$ROOT/.env" && [ "$NAME" = run ] ||
+		    export AUTH=off ;;
+	esac
 	export WORKERS="${WORKERS:-}"
 	[ -n "$WORKERS" ] || unset WORKERS
 	sandbox_env
@@ -232,6 +240,7 @@ nginx_conf() {
 	    -e "s|@SERVER@|$VAR/nginx/server.conf|g" \
 	    "$ROOT/nginx/local.conf.in" >"$VAR/nginx/nginx.conf"
 	sed -e "s|@LISTEN@|127.0.0.1:$HTTP_PORT|g" -e "s|@SOCKET@|$SOCK|g" \
+	    -e "s|@SERVER_NAME@|127.0.0.1 localhost|g" \
 	    -e "s|@STORAGE@|$STORAGE|g" -e "s|@ROOT@|$ROOT|g" \
 	    -e "s|@WAIT@|127.0.0.1:$WAIT_PORT|g" \
 	    "$ROOT/nginx/server.conf.in" >"$VAR/nginx/server.conf"
@@ -286,6 +295,16 @@ imagegen is up: http://127.0.0.1:$HTTP_PORT/  (try: curl -s http://127.0.0.1:$HT
   stop:     make stop
 MSG
 		app_env
+		if [ "$AUTH" = off ]; then cat <<MSG
+  auth:     AUTH=off: no client keys asked, because nginx listens on
+            127.0.0.1 only. Before listening elsewhere set AUTH=on in .env
+            and make keys: $BIN keys create --project default
+MSG
+		else cat <<MSG
+  auth:     AUTH=on: send Authorization: Bearer <key>; make one with
+            $BIN keys create --project default
+MSG
+		fi
 		if [ -n "${SANDBOX_PROVIDERS:-}" ]; then cat <<MSG
   sandbox:  $SANDBOX_PROVIDERS answered by the local sandbox (no key or
             server configured); see GET /unified/providers, $LOG/sandbox.log

@@ -106,7 +106,8 @@ static const struct {
 } reasons[] = {
 	{ 200, "OK" },			{ 201, "Created" },
 	{ 202, "Accepted" },		{ 204, "No Content" },
-	{ 400, "Bad Request" },		{ 403, "Forbidden" },
+	{ 400, "Bad Request" },		{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
 	{ 404, "Not Found" },		{ 405, "Method Not Allowed" },
 	{ 409, "Conflict" },		{ 413, "Content Too Large" },
 	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },

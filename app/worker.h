@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "app/router.h"
+#include "lib/auth/keys.h"
 #include "lib/config/config.h"
 #include "lib/db/db.h"
 #include "lib/db/provider_configs.h"
@@ -60,6 +61,7 @@ struct worker {
 	struct circuit_shm	*circuits;	/* shared, from the master */
 	struct worker_prov_health prov_health[8];
 	struct worker_pcs	 pcs;
+	struct keys_cache	 keys;		/* for database outages */
 	volatile sig_atomic_t	*stop;		/* set by SIGTERM */
 };
 

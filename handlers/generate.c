@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "app/auth.h"
 #include "app/handoff.h"
 #include "app/worker.h"
 #include "handlers/handlers.h"
@@ -150,17 +151,37 @@ item_plan(struct worker *w, struct gen_item *it)
 	return cands;
 }
 
+/* The project of it: the one body names, checked against the request's
+ * key, else the key's own. */
+static enum err
+item_project(struct request *req, const json_t *body, struct gen_item *it)
+{
+	const char *asked = json_object_get(body, "project_id") ?
+	    it->g.project_id : NULL, *pick;
+	struct response sub;
+
+	res_init(&sub, &req->arena);
+	if ((it->e = auth_project(req, &sub, asked, false, &pick)) != ERR_OK)
+		snprintf(it->why, sizeof(it->why), "%s", sub.message);
+	else if (pick != NULL)
+		it->g.project_id = pick;
+	res_fini(&sub);
+	return it->e;
+}
+
 /* Parses body (borrowed: it must outlive it) and prepares its prompt;
  * it->e says how that went. */
 static enum err
-item_prepare(struct worker *w, bool dry, bool quick, const json_t *body,
+item_prepare(struct request *req, bool dry, bool quick, const json_t *body,
     struct gen_item *it)
 {
+	struct worker *w = req->w;
 	struct record_prompt rp;
 	json_t *meta;
 
 	if ((it->e = genreq_parse(body, quick, &it->g, it->why,
-	    sizeof(it->why))) != ERR_OK)
+	    sizeof(it->why))) != ERR_OK ||
+	    (it->e = item_project(req, body, it)) != ERR_OK)
 		return it->e;
 	if ((it->e = item_prompt(w, it)) != ERR_OK || dry)
 		return it->e;
@@ -211,7 +232,7 @@ item_enqueue(struct request *req, struct response *res, bool keyed,
 {
 	const char *key = keyed ? req_header(req, "Idempotency-Key") : NULL;
 	struct db_enqueue q = { req->w->cfg->generate_timeout_s, key, NULL,
-	    it->g.webhook_url };
+	    it->g.webhook_url, req->keyed ? req->key.id : NULL };
 	char hash[65];
 	json_t *prev = NULL;
 	enum err e;
@@ -252,7 +273,7 @@ gen_run(struct request *req, struct response *res, bool quick)
 	memset(&it, 0, sizeof(it));
 	if ((e = req_json_body(req, res, &body)) != ERR_OK)
 		goto out;
-	if ((e = item_prepare(req->w, dry, quick, body, &it)) != ERR_OK) {
+	if ((e = item_prepare(req, dry, quick, body, &it)) != ERR_OK) {
 		req_fail(res, e, "%s", it.why);
 		res->details = json_incref(it.details);
 		goto out;
@@ -264,7 +285,8 @@ gen_run(struct request *req, struct response *res, bool quick)
 			e = res_json_take(res, 200, plan);
 		goto out;
 	}
-	if ((e = item_enqueue(req, res, true, &it)) != ERR_OK)
+	if ((e = auth_inflight(req, res, 1)) != ERR_OK ||
+	    (e = item_enqueue(req, res, true, &it)) != ERR_OK)
 		goto out;
 	view = jobview_render(it.record, req->w->cfg->public_base_url);
 	e = handoff_reply(req, res, "job", json_string_value(json_object_get(
@@ -381,7 +403,8 @@ batch_answer(struct request *req, struct response *res, bool dry,
 		    "failed", (json_int_t)(n - ok), "batch_time", 0.0, "items",
 		    answers));
 	uuid_make(id);
-	if ((e = db_batch_insert(&req->w->db, id, answers)) != ERR_OK)
+	if ((e = db_batch_insert(&req->w->db, id, auth_home_project(req),
+	    answers)) != ERR_OK)
 		return req_fail(res, e, "the batch could not be recorded (%s)",
 		    err_code(e));
 	view = json_pack("{s:s,s:I,s:O}", "batch_id", id, "count",
@@ -411,11 +434,15 @@ handle_generate_batch(struct request *req, struct response *res)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		(void)item_prepare(req->w, dry, false, json_array_get(arr, i),
-		    &items[i]);
+		if (item_prepare(req, dry, false, json_array_get(arr, i),
+		    &items[i]) == ERR_OK)
+			ok++;
+	}
+	if (!dry && (e = auth_inflight(req, res, (long)ok)) != ERR_OK)
+		goto out;
+	for (ok = 0, i = 0; i < n; i++)
 		json_array_append_new(answers, batch_item(req, res, i, dry,
 		    &items[i], &ok));
-	}
 	e = batch_answer(req, res, dry, answers, ok);
 out:
 	for (i = 0; items != NULL && i < json_array_size(arr); i++)

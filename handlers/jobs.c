@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/auth.h"
 #include "app/worker.h"
 #include "handlers/handlers.h"
 #include "lib/core/timeutil.h"
@@ -49,6 +50,9 @@ jobs_query(struct request *req, struct response *res, struct db_jobs_query *q)
 	if (q->project_id && !genreq_project_ok(q->project_id))
 		return req_fail(res, ERR_BAD_QUERY, "project_id: must be a "
 		    "UUID or 1-64 characters of [a-z0-9-]");
+	if (auth_project(req, res, q->project_id, true, &q->project_id) !=
+	    ERR_OK)
+		return res->err;
 	if (q->status && !one_of(q->status, statuses))
 		return req_fail(res, ERR_BAD_QUERY, "status: must be pending, "
 		    "running, completed or failed");

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "app/auth.h"
 #include "app/handoff.h"
 #include "app/worker.h"
 #include "handlers/handlers.h"
@@ -147,7 +148,8 @@ vp_queue(struct request *req, struct response *res,
 	uuid_make(id);
 	rq = json_pack("{s:s,s:I,s:s}", "text", c->normalized, "target",
 	    (json_int_t)target, "method", prompt_method_names[in->method]);
-	e = db_prompt_enqueue(&req->w->db, id, rq, answer, wait_s);
+	e = db_prompt_enqueue(&req->w->db, id, auth_home_project(req), rq,
+	    answer, wait_s);
 	json_decref(rq);
 	if (e != ERR_OK)
 		return e;

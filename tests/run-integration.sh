@@ -36,6 +36,12 @@ if ! sh "$ROOT/app/stack.sh" up test "$BIN"; then
 	mkdir -p "$ROOT/build/test-logs"; echo "0 1" >"$ROOT/build/test-logs/integration.count"
 	echo "integration: 0 passed, 1 failed"; exit 1
 fi
+# Every test request carries this admin key of project "default" (tests
+# that check keys send their own; tests/helpers/itest.c).
+IMAGEGEN_TEST_KEY=$(cd "$ROOT" && DATABASE_URL=$IMAGEGEN_TEST_DB "$BIN" \
+    -e /dev/null keys create --project default --scopes admin \
+    --name itest --rate-per-min 0 --max-inflight 0 2>/dev/null)
+export IMAGEGEN_TEST_KEY
 # Tests call the sandbox far more than 60 times a minute: no default rate
 # limit here (test_selection sets its own to test the limiter).
 psql -q "$IMAGEGEN_TEST_DB" -c "UPDATE provider_configs SET rate_per_min = 0" >/dev/null

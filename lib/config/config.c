@@ -38,6 +38,10 @@ static const struct cfg_key cfg_keys[] = {
 	{ "LOG_LEVEL",		   CFG_LEVEL,  F(log_level),		"info",	0, 0 },
 	{ "LOG_FILE",		   CFG_STR,    F(log_file),		"",	0, 0 },
 	{ "CORS_ORIGINS",	   CFG_STR,    F(cors_origins),		"",	0, 0 },
+	{ "AUTH",		   CFG_STR,    F(auth),			"on",	0, 0 },
+	{ "HTTP_LISTEN",	   CFG_STR,    F(http_listen),		"127.0.0.1:8003", 0, 0 },
+	{ "KEY_RATE_PER_MIN",	   CFG_INT,    F(key_rate_per_min),	"600",	0, 10000000 },
+	{ "KEY_MAX_INFLIGHT",	   CFG_INT,    F(key_max_inflight),	"64",	0, 1000000 },
 	{ "PUBLIC_BASE_URL",	   CFG_STR,    F(public_base_url),	"",	0, 0 },
 	{ "STORAGE_DIR",	   CFG_STR,    F(storage_dir),		"storage", 0, 0 },
 	{ "SPOOL_DIR",		   CFG_STR,    F(spool_dir),		"var/spool", 0, 0 },
@@ -177,6 +181,25 @@ key_set(struct config *cfg, const struct cfg_key *k, const char *v,
 	IMPOSSIBLE("config key type");
 }
 
+bool
+cfg_auth_on(const struct config *cfg)
+{
+	return strcmp(cfg->auth, "off") != 0;
+}
+
+bool
+cfg_listen_loopback(const char *listen)
+{
+	static const char *const loop[] = { "127.", "[::1]:", "localhost:",
+	    "unix:" };
+	size_t i;
+
+	for (i = 0; i < NELEM(loop); i++)
+		if (strncmp(listen, loop[i], strlen(loop[i])) == 0)
+			return true;
+	return false;
+}
+
 static enum err
 cfg_cross_check(const struct config *cfg, char *why, size_t whylen)
 {
@@ -190,6 +213,17 @@ cfg_cross_check(const struct config *cfg, char *why, size_t whylen)
 		snprintf(why, whylen, "PROMPT_TARGET_CHARS (%ld) must not "
 		    "exceed PROMPT_OPTIMIZE_ABOVE (%ld)",
 		    cfg->prompt_target_chars, cfg->prompt_optimize_above);
+		return ERR_INVALID_FIELD;
+	}
+	if (strcmp(cfg->auth, "on") != 0 && strcmp(cfg->auth, "off") != 0) {
+		snprintf(why, whylen, "AUTH: \"%s\" must be on or off",
+		    cfg->auth);
+		return ERR_INVALID_FIELD;
+	}
+	if (!cfg_auth_on(cfg) && !cfg_listen_loopback(cfg->http_listen)) {
+		snprintf(why, whylen, "AUTH=off needs nginx on a loopback "
+		    "address, but HTTP_LISTEN is \"%s\": set AUTH=on and make "
+		    "keys (imagegen keys create)", cfg->http_listen);
 		return ERR_INVALID_FIELD;
 	}
 	if (cfg->public_base_url[0] != '\0' && !url_ok(cfg->public_base_url)) {

@@ -22,6 +22,10 @@ struct config {
 	long		 log_level;		/* enum log_level */
 	char		*log_file;		/* "" = standard error */
 	char		*cors_origins;		/* comma list, "*" = any */
+	char		*auth;			/* "on" | "off" (client keys) */
+	char		*http_listen;		/* nginx's listen address */
+	long		 key_rate_per_min;	/* per key unless set; 0 = none */
+	long		 key_max_inflight;	/* per key unless set; 0 = none */
 	char		*public_base_url;	/* "" = relative URLs */
 	char		*storage_dir;
 	char		*spool_dir;		/* job records while DB is down */
@@ -92,5 +96,9 @@ size_t		cfg_secrets(const struct config *cfg, const char **out,
 		    size_t max);
 /* Name of a log level ("info"), or NULL. */
 const char	*cfg_level_name(long level);
+/* Are client keys required (AUTH is not "off")? */
+bool		 cfg_auth_on(const struct config *cfg);
+/* Is an nginx listen address ("127.0.0.1:8003", "[::1]:80") loopback? */
+bool		 cfg_listen_loopback(const char *listen);
 
 #endif

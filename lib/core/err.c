@@ -41,6 +41,14 @@ static const struct err_row err_rows[] = {
 	[ERR_NOMEM]		   = { 500, "out_of_memory",		"out of memory" },
 	[ERR_CANCELLED]		   = { 409, "cancelled",		"the job was cancelled" },
 	[ERR_IDEMPOTENCY_MISMATCH] = { 422, "idempotency_key_reused",	"this Idempotency-Key was used with another request body" },
+	[ERR_AUTH_REQUIRED]	   = { 401, "unauthorized",		"an API key is required: Authorization: Bearer <key>" },
+	[ERR_AUTH_INVALID]	   = { 401, "invalid_api_key",		"the API key is not valid" },
+	[ERR_AUTH_REVOKED]	   = { 401, "api_key_revoked",		"the API key was revoked" },
+	[ERR_SCOPE_FORBIDDEN]	   = { 403, "insufficient_scope",	"the API key lacks the scope this route needs" },
+	[ERR_PROJECT_FORBIDDEN]	   = { 403, "project_forbidden",	"the API key belongs to another project" },
+	[ERR_PROJECT_NOT_FOUND]	   = { 404, "project_not_found",	"no such project" },
+	[ERR_KEY_RATE_LIMITED]	   = { 429, "key_rate_limited",		"the API key's requests per minute are spent" },
+	[ERR_KEY_INFLIGHT]	   = { 429, "too_many_in_flight",	"the API key has too many generations in flight" },
 	[ERR_INTERNAL]		   = { 500, "internal_error",		"internal error" },
 };
 

@@ -39,6 +39,14 @@ enum err {
 	ERR_NOMEM,
 	ERR_CANCELLED,			/* the job was cancelled */
 	ERR_IDEMPOTENCY_MISMATCH,	/* Idempotency-Key reused, body differs */
+	ERR_AUTH_REQUIRED,		/* no Authorization: Bearer key */
+	ERR_AUTH_INVALID,		/* unknown or malformed key */
+	ERR_AUTH_REVOKED,		/* the key was revoked */
+	ERR_SCOPE_FORBIDDEN,		/* the key lacks the route's scope */
+	ERR_PROJECT_FORBIDDEN,		/* another project than the key's */
+	ERR_PROJECT_NOT_FOUND,		/* no such project (admin keys) */
+	ERR_KEY_RATE_LIMITED,		/* the key's requests per minute */
+	ERR_KEY_INFLIGHT,		/* the key's generations in flight */
 	ERR_INTERNAL,
 	ERR__MAX
 };

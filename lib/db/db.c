@@ -17,6 +17,7 @@ db_init(struct db *db, const struct config *cfg, struct log *log)
 	db->url = cfg->database_url;
 	db->connect_timeout_s = cfg->db_connect_timeout_s;
 	db->log = log;
+	db_scope_set(db, "*");
 }
 
 void
@@ -25,6 +26,13 @@ db_close(struct db *db)
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->nprepared = 0;
+	db->scope_known = false;
+}
+
+void
+db_scope_set(struct db *db, const char *project)
+{
+	snprintf(db->scope_want, sizeof(db->scope_want), "%s", project);
 }
 
 static void
@@ -49,6 +57,11 @@ db_conn_get(struct db *db, PGconn **out)
 	const char *vals[] = { "disable", db->url, timeout, "imagegen", NULL };
 
 	*out = NULL;
+	/* An idle connection the server closed (a restart) is found out
+	 * here, before a statement is lost on it: one recv, no round trip. */
+	if (db->conn != NULL && PQtransactionStatus(db->conn) ==
+	    PQTRANS_IDLE && PQconsumeInput(db->conn) == 0)
+		db_close(db);
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return *out = db->conn, ERR_OK;
 	if (db->conn != NULL)
@@ -116,6 +129,27 @@ db_notify_next(struct db *db, char *channel, size_t chlen, char *payload,
 	return true;
 }
 
+static enum err	db_result(struct db *, PGconn *, PGresult *, PGresult **);
+
+/* Sets the wanted scope on the connection if it has another one. */
+static enum err
+db_scope_sync(struct db *db, PGconn *c)
+{
+	const char *p[1] = { db->scope_want };
+	enum err e;
+
+	if (db->scope_known && strcmp(db->scope_have, db->scope_want) == 0)
+		return ERR_OK;
+	e = db_result(db, c, PQexecParams(c, "SELECT set_config("
+	    "'imagegen.project', $1, false)", 1, NULL, p, NULL, NULL, 0),
+	    NULL);
+	if (e == ERR_OK) {
+		memcpy(db->scope_have, db->scope_want, sizeof(db->scope_have));
+		db->scope_known = true;
+	}
+	return e;
+}
+
 /* The verdict on r (which is cleared unless handed out in *out). */
 static enum err
 db_result(struct db *db, PGconn *c, PGresult *r, PGresult **out)
@@ -152,7 +186,8 @@ db_exec(struct db *db, const char *sql, int nparams,
 
 	if (out != NULL)
 		*out = NULL;
-	if ((e = db_conn_get(db, &c)) != ERR_OK)
+	if ((e = db_conn_get(db, &c)) != ERR_OK ||
+	    (e = db_scope_sync(db, c)) != ERR_OK)
 		return e;
 	return db_result(db, c, PQexecParams(c, sql, nparams, NULL, params,
 	    NULL, NULL, 0), out);
@@ -169,7 +204,8 @@ db_exec_hot(struct db *db, const char *sql, int nparams,
 
 	if (out != NULL)
 		*out = NULL;
-	if ((e = db_conn_get(db, &c)) != ERR_OK)
+	if ((e = db_conn_get(db, &c)) != ERR_OK ||
+	    (e = db_scope_sync(db, c)) != ERR_OK)
 		return e;
 	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
 		continue;
@@ -221,4 +257,5 @@ db_rollback(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		(void)db_exec(db, "ROLLBACK", 0, NULL, NULL);
+	db->scope_known = false;	/* a scope set inside is undone */
 }

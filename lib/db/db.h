@@ -17,6 +17,7 @@
 #include "lib/log/log.h"
 
 #define DB_PREPARED_MAX	16
+#define DB_SCOPE_MAX	72
 
 struct db {
 	PGconn		*conn;		/* NULL until first use */
@@ -28,11 +29,25 @@ struct db {
 					   NULL-ended; NULL = none */
 	const char	*prepared[DB_PREPARED_MAX];	/* on this connection */
 	size_t		 nprepared;
+	/* Row-level security scope (setting imagegen.project): a project
+	 * id, "*" for every project, "" for none. Wanted by the caller,
+	 * set on the connection before the next statement when it differs
+	 * from what the connection has (have_known false: unknown). */
+	char		 scope_want[DB_SCOPE_MAX];
+	char		 scope_have[DB_SCOPE_MAX];
+	bool		 scope_known;
 };
 
 void		db_init(struct db *db, const struct config *cfg,
 		    struct log *log);
 void		db_close(struct db *db);
+/*
+ * The projects the following statements may see (row-level security,
+ * migration 010): a project id, "*" for all, "" for none. db_init()
+ * starts with "*" (the runner, migrations, the CLI); a worker narrows it
+ * for each request. Applied lazily, one round trip when it changes.
+ */
+void		db_scope_set(struct db *db, const char *project);
 /*
  * Borrowed live connection in *out, connecting if needed.
  * ERR_DB_UNAVAILABLE when PostgreSQL cannot be reached (logged; further

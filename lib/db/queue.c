@@ -20,20 +20,21 @@ static const char *const enq_keys[ENQ_KEYS] = {
     "INSERT INTO generation_jobs (id, project_id, status, "		\
     "requested_provider, prompt_original, prompt_final, prompt_meta, "	\
     "params, optimize_ms, created_at, deadline, idempotency_key, "	\
-    "request_hash, webhook_url) VALUES ($1::uuid, $2, 'queued', $3, $4, " \
+    "request_hash, webhook_url, key_id) VALUES ($1::uuid, "		\
+    "imagegen_project_ensure($2), 'queued', $3, $4, "			\
     "$5, coalesce($6::jsonb, '{}'), coalesce($7::jsonb, '{}'), "	\
     "$8::float8, coalesce($9::timestamptz, now()), now() + $10::int * "	\
-    "interval '1 second', $11, $12, $13) ON CONFLICT (project_id, "	\
+    "interval '1 second', $11, $12, $13, $14::uuid) ON CONFLICT "	\
+    "(project_id, "							\
     "idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "	\
     "RETURNING id"
 
 static const char enq_insert[] = ENQ_INSERT;
 
-/* Without a key: the project, the job and the NOTIFY in one statement
- * (one round trip, committed durably on its own). */
+/* Without a key: the job (its project too if new) and the NOTIFY in one
+ * statement (one round trip, committed durably on its own). */
 static const char enq_one[] =
-    "WITH p AS (INSERT INTO projects (id, name) VALUES ($2, $2) "
-    "ON CONFLICT (id) DO NOTHING), j AS (" ENQ_INSERT ") "
+    "WITH j AS (" ENQ_INSERT ") "
     "SELECT pg_notify('" DB_CHANNEL_QUEUED "', '') FROM j";
 
 /* A key older than 24 h is free again: its old job lets go of it. */
@@ -76,26 +77,22 @@ out:
 }
 
 static void	enq_params(const json_t *, const struct db_enqueue *, char[24],
-		    char *[ENQ_KEYS + 4]);
+		    char *[ENQ_KEYS + 5]);
 
 static enum err
 enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
     bool *inserted)
 {
-	char *p[ENQ_KEYS + 4], dl[24];
+	char *p[ENQ_KEYS + 5], dl[24];
 	PGresult *r = NULL;
 	size_t k;
 	enum err e;
 
 	enq_params(job, q, dl, p);
-	e = db_exec(db, "INSERT INTO projects (id, name) VALUES ($1, $1) "
-	    "ON CONFLICT (id) DO NOTHING", 1, (const char *const *)&p[1],
-	    NULL);
-	if (e == ERR_OK)
-		e = db_exec(db, enq_expire, 2, (const char *const[]){ p[1],
+	e = db_exec(db, enq_expire, 2, (const char *const[]){ p[1],
 		    q->idempotency_key }, NULL);
 	if (e == ERR_OK)
-		e = db_exec(db, enq_insert, ENQ_KEYS + 4,
+		e = db_exec(db, enq_insert, ENQ_KEYS + 5,
 		    (const char *const *)p, &r);
 	*inserted = e == ERR_OK && PQntuples(r) == 1;
 	for (k = 0; k < ENQ_KEYS; k++)
@@ -108,7 +105,7 @@ enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
  * ENQ_KEYS are the caller's to free). */
 static void
 enq_params(const json_t *job, const struct db_enqueue *q, char dl[24],
-    char *p[ENQ_KEYS + 4])
+    char *p[ENQ_KEYS + 5])
 {
 	size_t k;
 
@@ -119,13 +116,14 @@ enq_params(const json_t *job, const struct db_enqueue *q, char dl[24],
 	p[ENQ_KEYS + 1] = (char *)q->idempotency_key;
 	p[ENQ_KEYS + 2] = (char *)q->request_hash;
 	p[ENQ_KEYS + 3] = (char *)q->webhook_url;
+	p[ENQ_KEYS + 4] = (char *)q->key_id;
 }
 
 enum err
 db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
     json_t **existing)
 {
-	char *p[ENQ_KEYS + 4], dl[24];
+	char *p[ENQ_KEYS + 5], dl[24];
 	bool inserted = false;
 	size_t k;
 	enum err e;
@@ -133,7 +131,7 @@ db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
 	*existing = NULL;
 	if (q->idempotency_key == NULL) {
 		enq_params(job, q, dl, p);
-		e = db_exec_hot(db, enq_one, ENQ_KEYS + 4, (const char *const *)p,
+		e = db_exec_hot(db, enq_one, ENQ_KEYS + 5, (const char *const *)p,
 		    NULL);
 		for (k = 0; k < ENQ_KEYS; k++)
 			free(p[k]);
@@ -272,16 +270,17 @@ db_queue_cancel(struct db *db, const char *id)
 }
 
 enum err
-db_batch_insert(struct db *db, const char *id, const json_t *items)
+db_batch_insert(struct db *db, const char *id, const char *project,
+    const json_t *items)
 {
 	char *text = json_dumps(items, JSON_COMPACT);
 	enum err e;
 
 	if (text == NULL)
 		return ERR_NOMEM;
-	e = db_exec(db, "INSERT INTO generation_batches (id, items) VALUES "
-	    "($1::uuid, $2::jsonb)", 2, (const char *const[]){ id, text },
-	    NULL);
+	e = db_exec(db, "INSERT INTO generation_batches (id, items, "
+	    "project_id) VALUES ($1::uuid, $2::jsonb, $3)", 3,
+	    (const char *const[]){ id, text, project }, NULL);
 	free(text);
 	return e;
 }
@@ -344,8 +343,14 @@ db_rate_take(struct db *db, const char *provider, int per_min, bool *ok)
 enum err
 db_rate_prune(struct db *db)
 {
-	return db_exec(db, "DELETE FROM provider_rate WHERE minute < now() - "
+	enum err e;
+
+	e = db_exec(db, "DELETE FROM provider_rate WHERE minute < now() - "
 	    "interval '10 minutes'", 0, NULL, NULL);
+	if (e == ERR_OK)
+		e = db_exec(db, "DELETE FROM api_key_usage WHERE minute < "
+		    "now() - interval '10 minutes'", 0, NULL, NULL);
+	return e;
 }
 
 enum err
@@ -381,14 +386,14 @@ db_circuits_open_get(struct db *db, json_t **out)
 /* ---- prompt_jobs ---- */
 
 static const char prompt_enq_sql[] =
-    "WITH j AS (INSERT INTO prompt_jobs (id, request, answer, deadline) "
-    "VALUES ($1::uuid, $2::jsonb, $3::jsonb, now() + $4::int * "
-    "interval '1 second') RETURNING id) "
+    "WITH j AS (INSERT INTO prompt_jobs (id, request, answer, deadline, "
+    "project_id) VALUES ($1::uuid, $2::jsonb, $3::jsonb, now() + $4::int * "
+    "interval '1 second', $5) RETURNING id) "
     "SELECT pg_notify('" DB_CHANNEL_QUEUED "', '') FROM j";
 
 enum err
-db_prompt_enqueue(struct db *db, const char *id, const json_t *request,
-    const json_t *answer, long deadline_s)
+db_prompt_enqueue(struct db *db, const char *id, const char *project,
+    const json_t *request, const json_t *answer, long deadline_s)
 {
 	char *rq = json_dumps(request, JSON_COMPACT), *an = json_dumps(answer,
 	    JSON_COMPACT), dl[24];
@@ -396,8 +401,8 @@ db_prompt_enqueue(struct db *db, const char *id, const json_t *request,
 
 	snprintf(dl, sizeof(dl), "%ld", deadline_s);
 	if (rq != NULL && an != NULL)
-		e = db_exec_hot(db, prompt_enq_sql, 4, (const char *const[]){
-		    id, rq, an, dl }, NULL);
+		e = db_exec_hot(db, prompt_enq_sql, 5, (const char *const[]){
+		    id, rq, an, dl, project }, NULL);
 	free(rq);
 	free(an);
 	return e;

@@ -20,6 +20,7 @@ struct db_enqueue {
 	const char	*idempotency_key;	/* NULL = none */
 	const char	*request_hash;		/* with a key: the body's */
 	const char	*webhook_url;		/* NULL = none */
+	const char	*key_id;		/* client key; NULL = none */
 };
 
 /*
@@ -51,9 +52,9 @@ enum err	db_queue_reap(struct db *db, long *n);
  * when it had already ended (nothing changed).
  */
 enum err	db_queue_cancel(struct db *db, const char *id);
-/* Inserts batch id with its items (array, borrowed). */
+/* Inserts batch id of project with its items (array, borrowed). */
 enum err	db_batch_insert(struct db *db, const char *id,
-		    const json_t *items);
+		    const char *project, const json_t *items);
 /* The batch: {"id","items","age_ms"} (caller decrefs); ERR_NOT_FOUND. */
 enum err	db_batch_get(struct db *db, const char *id, json_t **out);
 
@@ -69,7 +70,7 @@ enum err	db_place_give(struct db *db, const char *provider,
 		    const char *job);
 /* One call from provider's per_min budget of this minute, counted across
  * every runner and host: *ok false when it is spent. Rows of past
- * minutes go with db_rate_prune(). */
+ * minutes go with db_rate_prune(), with those of client keys. */
 enum err	db_rate_take(struct db *db, const char *provider, int per_min,
 		    bool *ok);
 enum err	db_rate_prune(struct db *db);
@@ -86,8 +87,8 @@ enum err	db_circuits_open_get(struct db *db, json_t **out);
  * {"id","status","answer"} (ERR_NOT_FOUND).
  */
 enum err	db_prompt_enqueue(struct db *db, const char *id,
-		    const json_t *request, const json_t *answer,
-		    long deadline_s);
+		    const char *project, const json_t *request,
+		    const json_t *answer, long deadline_s);
 enum err	db_prompt_claim(struct db *db, const char *runner,
 		    long lease_s, long max, json_t **jobs);
 enum err	db_prompt_finish(struct db *db, const char *id,

@@ -43,6 +43,25 @@ itest_base(void)
 	return u ? u : "http://127.0.0.1:8013";
 }
 
+/* The stack's client key ($IMAGEGEN_TEST_KEY, an admin key of project
+ * "default") unless headers carry their own Authorization (a bare
+ * "Authorization:" sends none). */
+static void
+itest_key_header(struct curl_slist **hl, const char *const *headers)
+{
+	const char *key = getenv("IMAGEGEN_TEST_KEY");
+	char line[160];
+	size_t i;
+
+	for (i = 0; headers && headers[i]; i++)
+		if (strncasecmp(headers[i], "Authorization:", 14) == 0)
+			return;
+	if (key == NULL || key[0] == '\0')
+		return;
+	snprintf(line, sizeof(line), "Authorization: Bearer %s", key);
+	*hl = curl_slist_append(*hl, line);
+}
+
 void
 itest_call(struct itest_res *r, const char *method, const char *path,
     const char *const *headers, const char *body, size_t blen)
@@ -57,6 +76,7 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 	snprintf(url, sizeof(url), "%s%s", itest_base(), path);
 	for (i = 0; headers && headers[i]; i++)
 		hl = curl_slist_append(hl, headers[i]);
+	itest_key_header(&hl, headers);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)

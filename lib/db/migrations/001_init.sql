@@ -1,7 +1,11 @@
 -- 001_init: the four tables of DESIGN.md and their indexes, plus the
 -- default project and one provider_configs row per provider.
+-- A database that already has a projects table (the seed's, on Supabase:
+-- id uuid) keeps it: jobs and images then hold its id as text, without a
+-- foreign key (ids cannot be compared across types), and no default
+-- project is added to it.
 
-CREATE TABLE projects (
+CREATE TABLE IF NOT EXISTS projects (
 	id		text PRIMARY KEY
 			CHECK (id ~ '^[a-z0-9-]{1,64}$'),
 	name		text NOT NULL,
@@ -10,7 +14,7 @@ CREATE TABLE projects (
 
 CREATE TABLE generation_jobs (
 	id			uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-	project_id		text NOT NULL REFERENCES projects (id),
+	project_id		text NOT NULL,
 	status			text NOT NULL DEFAULT 'pending'
 				CHECK (status IN ('pending', 'running',
 				    'completed', 'failed')),
@@ -38,7 +42,7 @@ CREATE TABLE images (
 	id			uuid PRIMARY KEY DEFAULT gen_random_uuid(),
 	job_id			uuid NOT NULL REFERENCES generation_jobs (id)
 				ON DELETE CASCADE,
-	project_id		text NOT NULL REFERENCES projects (id),
+	project_id		text NOT NULL,
 	provider		text NOT NULL,
 	provider_image_id	text,
 	source_url		text,
@@ -67,7 +71,19 @@ CREATE TABLE provider_configs (
 	updated_at	timestamptz NOT NULL DEFAULT now()
 );
 
-INSERT INTO projects (id, name) VALUES ('default', 'Default project');
+DO $$
+BEGIN
+	IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'projects'::regclass
+	    AND attname = 'id') = 'text'::regtype THEN
+		ALTER TABLE generation_jobs ADD CONSTRAINT
+		    generation_jobs_project_id_fkey FOREIGN KEY (project_id)
+		    REFERENCES projects (id);
+		ALTER TABLE images ADD CONSTRAINT images_project_id_fkey
+		    FOREIGN KEY (project_id) REFERENCES projects (id);
+		INSERT INTO projects (id, name) VALUES ('default', 'Default project')
+		    ON CONFLICT (id) DO NOTHING;
+	END IF;
+END $$;
 
 INSERT INTO provider_configs (provider, priority, weight, default_model) VALUES
 	('leonardo_ai', 10, 1, 'aa77f04e-3eec-4034-9c07-d0f619684628'),

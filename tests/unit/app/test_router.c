@@ -13,11 +13,11 @@ static enum err h_b(struct request *r, struct response *s) { (void)r; (void)s; r
 static enum err h_c(struct request *r, struct response *s) { (void)r; (void)s; return ERR_OK; }
 
 static const struct route table[] = {
-	{ "GET",	"^/health$",				h_a },
-	{ "POST",	"^/unified/generate$",			h_b },
-	{ "GET",	"^/unified/jobs/([0-9a-f-]{36})$",	h_c },
-	{ "DELETE",	"^/unified/jobs/([0-9a-f-]{36})$",	h_b },
-	{ "GET",	"^/p/([a-z]+)/([0-9]+)$",		h_a },
+	{ "GET",	"^/health$",				h_a, 0 },
+	{ "POST",	"^/unified/generate$",			h_b, 0 },
+	{ "GET",	"^/unified/jobs/([0-9a-f-]{36})$",	h_c, 0 },
+	{ "DELETE",	"^/unified/jobs/([0-9a-f-]{36})$",	h_b, 0 },
+	{ "GET",	"^/p/([a-z]+)/([0-9]+)$",		h_a, 0 },
 };
 
 static struct router r;
@@ -121,7 +121,7 @@ Test(router, uuid_capture_rejects_bad_ids)
 
 Test(router, bad_pattern_is_reported)
 {
-	static const struct route bad[] = { { "GET", "^/(unclosed$", h_a } };
+	static const struct route bad[] = { { "GET", "^/(unclosed$", h_a, 0 } };
 	struct router b;
 	char why[256] = "";
 
