@@ -101,10 +101,11 @@ fetch_answer(const struct fetch_ctx *f, enum err e, const char *detail,
 		e = ERR_IMAGE_URL_REFUSED;
 	if (e == ERR_OK && res->status == 200)
 		return ERR_OK;
-	if (e == ERR_OK) {
+	if (e == ERR_OK) {		/* a redirect is not followed */
 		snprintf(d, sizeof(d), "answered HTTP %ld", res->status);
 		e = res->status >= 500 ? ERR_PROVIDER_UNAVAILABLE :
-		    ERR_BAD_RESPONSE;
+		    res->status >= 300 && res->status < 400 ?
+		    ERR_IMAGE_URL_REFUSED : ERR_BAD_RESPONSE;
 	} else
 		snprintf(d, sizeof(d), "%s", detail);
 	return fetch_fail(f, e, d, url, why, whylen);

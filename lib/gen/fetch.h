@@ -45,7 +45,8 @@ enum fetch_verdict fetch_url_check(const char *url, const char *base,
 enum err	fetch_request(const struct fetch_ctx *f, const char *url,
 		    struct http_request *req, char *why, size_t whylen);
 /* The verdict on a finished download of url (its transfer error e with
- * curl's detail, and res): ERR_OK for a 200; else as fetch_fail(). */
+ * curl's detail, and res): ERR_OK for a 200; ERR_IMAGE_URL_REFUSED for
+ * an internal address or a redirect; else as fetch_fail(). */
 enum err	fetch_answer(const struct fetch_ctx *f, enum err e,
 		    const char *detail, const struct http_response *res,
 		    const char *url, char *why, size_t whylen);
