@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/core/util.h"
 #include "lib/core/uuid.h"
@@ -24,26 +23,6 @@ static const struct {
 	{ ERR_STORAGE_FULL,		"no space left to store the image" },
 	{ ERR_STORAGE,			"the image could not be stored" },
 };
-
-/* True when host is in the comma list (case-insensitive). */
-static bool
-in_list(const char *host, const char *list)
-{
-	const char *p, *comma;
-	size_t n;
-
-	for (p = list; p != NULL && *p != '\0'; p = *comma ? comma + 1 : comma) {
-		while (*p == ' ')
-			p++;
-		comma = p + strcspn(p, ",");
-		n = (size_t)(comma - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n == strlen(host) && n > 0 && strncasecmp(p, host, n) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* True when a and b are the same scheme, host and port. */
 static bool
@@ -64,7 +43,8 @@ fetch_url_check(const char *url, const char *base, const char *list)
 	    same_origin(&u, &b))
 		return !b.https || http_host_local(b.host) ? FETCH_LOCAL :
 		    FETCH_PUBLIC;
-	return u.https && in_list(u.host, list) ? FETCH_PUBLIC : FETCH_REFUSED;
+	return u.https && http_list_has(list, u.host) ? FETCH_PUBLIC :
+	    FETCH_REFUSED;
 }
 
 enum err

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/core/util.h"
+#include "lib/http/http.h"
 #include "lib/providers/common.h"
 #include "lib/gen/plan.h"
 
@@ -110,29 +111,12 @@ models_of(const struct plan_input *in, const struct provider *prov)
 	return ctx.models;
 }
 
-/* True when model is in the comma list, exactly. */
-static bool
-model_listed(const char *list, const char *model)
-{
-	size_t n = strlen(model);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		p += strspn(p, " ,");
-		if (strncmp(p, model, n) == 0 && (p[n] == '\0' ||
-		    strchr(" ,", p[n]) != NULL))
-			return true;
-		p = strchr(p, ',');
-	}
-	return false;
-}
-
 /* True when the request names no model or one prov offers. */
 static bool
 model_offered(const struct plan_input *in, const struct provider *prov)
 {
 	return in->params->model == NULL ||
-	    model_listed(models_of(in, prov), in->params->model);
+	    http_list_has(models_of(in, prov), in->params->model);
 }
 
 static bool
