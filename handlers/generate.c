@@ -13,7 +13,8 @@
  * ?dry_run=1: the candidate order with reasons and the prompt action; no
  * provider called, nothing stored.
  * Statuses here: 202; 400 bad_json, prompt_too_long; 415; 422
- * invalid_field, missing_field, prompt_*, idempotency_key_reused; 503
+ * invalid_field, missing_field, model_not_allowed, prompt_*,
+ * idempotency_key_reused; 503
  * database_unavailable. The wait endpoint adds the job's own (200, 429,
  * 502, 503, 504, 507: app/waiter.c).
  * Not here: selection, retries, records (lib/gen/engine.c, the runner).

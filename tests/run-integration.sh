@@ -15,6 +15,10 @@ export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
 export POLL_INTERVAL_MS=100 POLL_TIMEOUT_S=5 PROVIDER_TIMEOUT_MS=2000
 export CIRCUIT_FAILURES=3 CIRCUIT_COOLDOWN_S=2 GENERATE_TIMEOUT_S=15
 export RETRY_AFTER_CAP_S=2 IMAGE_MAX_BYTES=16777216
+# localhost is allowed as an image host (stack.sh adds 127.0.0.1), so
+# that test_ssrf sees an allowed name resolving to loopback refused when
+# curl connects.
+export PROVIDER_ALLOWED_HOSTS=cdn.leonardo.ai,im.runware.ai,localhost
 # A killed runner's jobs are taken over after 2 s (the drills).
 export RUNNER_LEASE_S=2
 # Webhooks: signed with a test secret, the loopback receiver allowed,

@@ -50,6 +50,10 @@ struct config {
 	char		*gemini_base_url;
 	char		*comfyui_url;
 	char		*provider_allowed_hosts;	/* comma list */
+	char		*leonardo_models;	/* comma lists: the models a */
+	char		*runware_models;	/* request may name */
+	char		*gemini_models;
+	char		*comfyui_models;
 	char		*sandbox_providers;	/* comma list, set by stack.sh */
 	long		 provider_connect_ms;
 	long		 provider_timeout_ms;

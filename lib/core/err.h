@@ -32,6 +32,8 @@ enum err {
 	ERR_BAD_RESPONSE,		/* provider answer malformed */
 	ERR_IMAGE_INVALID,		/* downloaded bytes are not an image */
 	ERR_IMAGE_TOO_LARGE,		/* downloaded image over the cap */
+	ERR_IMAGE_URL_REFUSED,		/* image URL or its address refused */
+	ERR_MODEL_NOT_ALLOWED,		/* model not on the provider's list */
 	ERR_STORAGE_FULL,		/* ENOSPC / EDQUOT */
 	ERR_STORAGE,			/* any other storage failure */
 	ERR_DB_UNAVAILABLE,		/* cannot reach PostgreSQL */

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/gen/deliver.h"
 #include "lib/gen/webhook.h"
+#include "lib/http/url.h"
 #include "lib/json/jobview.h"
 
 #define URL_MAX		2048
@@ -224,35 +224,17 @@ enum err
 deliver_url_check(const char *url, const char *allow, char *why,
     size_t whylen)
 {
-	const char *h, *end;
-	char host[256];
+	struct http_url u;
 
-	if (strlen(url) > URL_MAX || (strncasecmp(url, "http://", 7) != 0 &&
-	    strncasecmp(url, "https://", 8) != 0) || strcspn(url,
-	    " \t\r\n") != strlen(url)) {
-		snprintf(why, whylen, "webhook_url: an http(s) URL of at most "
-		    "%d characters", URL_MAX);
+	if (strlen(url) > URL_MAX || strcspn(url, " \t\r\n") != strlen(url) ||
+	    http_url_parse(url, &u) != ERR_OK) {
+		snprintf(why, whylen, "webhook_url: an http(s) URL without user "
+		    "info, of at most %d characters", URL_MAX);
 		return ERR_INVALID_FIELD;
 	}
-	h = strstr(url, "://") + 3;
-	end = h + strcspn(h, "/?#");
-	if (memchr(h, '@', (size_t)(end - h)) != NULL) {
-		snprintf(why, whylen, "webhook_url: no user or password");
-		return ERR_INVALID_FIELD;
-	}
-	if (*h == '[')
-		snprintf(host, sizeof(host), "%.*s", (int)(strcspn(h + 1, "]")),
-		    h + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)strcspn(h, ":/?#"),
-		    h);
-	if (host[0] == '\0' || ((strcasecmp(host, "localhost") == 0 ||
-	    (strlen(host) > 10 && strcasecmp(host + strlen(host) - 10,
-	    ".localhost") == 0) || (strspn(host, "0123456789.:abcdefABCDEF") ==
-	    strlen(host) && http_addr_internal(host))) &&
-	    !http_list_has(allow, host))) {
+	if (http_host_local(u.host) && !http_list_has(allow, u.host)) {
 		snprintf(why, whylen, "webhook_url: %s is an internal address "
-		    "(WEBHOOK_ALLOW_PRIVATE lists the ones allowed)", host);
+		    "(WEBHOOK_ALLOW_PRIVATE lists the ones allowed)", u.host);
 		return ERR_INVALID_FIELD;
 	}
 	return ERR_OK;

@@ -8,7 +8,7 @@
  *     timeout, provider_unavailable (5xx, refused), rate_limited (429),
  *     bad_response (malformed answer), image_invalid (truncated image);
  *   next provider at once: auth_failed, invalid_request, no_image,
- *     image_too_large;
+ *     image_too_large, image_url_refused;
  *   stop everything: content_blocked (the prompt itself was refused: every
  *     provider would be asked the same thing), insufficient_storage and
  *     storage_error (our disk, not theirs).
@@ -18,7 +18,8 @@
  *
  * A failed download is retried as a download (never a new, paid
  * generation): transient failures up to DOWNLOAD_TRIES times; an image
- * host that is not allowed ends the candidate at once.
+ * URL or address that is not allowed (lib/gen/fetch.h) ends the
+ * candidate at once.
  *
  * Driving. Each generation is a state machine (enum phase below); struct
  * engine holds every generation in flight, and engine_step() moves each
@@ -90,6 +91,7 @@ static const struct {
 	{ ERR_PROVIDER_INVALID,		AFTER_NEXT,  false },
 	{ ERR_NO_IMAGE,			AFTER_NEXT,  false },
 	{ ERR_IMAGE_TOO_LARGE,		AFTER_NEXT,  false },
+	{ ERR_IMAGE_URL_REFUSED,	AFTER_NEXT,  false },
 	{ ERR_CONTENT_BLOCKED,		AFTER_STOP,  false },
 	{ ERR_STORAGE_FULL,		AFTER_STOP,  false },
 	{ ERR_STORAGE,			AFTER_STOP,  false },
@@ -650,12 +652,13 @@ fetch_of(const struct run_state *s, struct fetch_ctx *f)
 {
 	*f = (struct fetch_ctx){ s->env->cfg, s->ctx.base_url,
 	    current(s)->prov->name, s->g->project_id, MIN(s->ctx.timeout_ms,
-	    MAX(1, s->deadline_ms - time_mono_ms())) };
+	    MAX(1, s->deadline_ms - time_mono_ms())), s->env->log,
+	    json_string_value(json_object_get(s->out->record, "id")) };
 }
 
 /* A try whose images could not all be stored: remove the ones that were. */
 static void
-fetch_fail(struct run_state *s, enum err e)
+fetch_undo(struct run_state *s, enum err e)
 {
 	size_t i;
 
@@ -683,7 +686,7 @@ fetch_next(struct run_state *s)
 	}
 	fetch_of(s, &f);
 	if (img->data != NULL)
-		e = fetch_keep(&f, img->data, img->len, s->ids[s->fetch_i],
+		e = fetch_keep(&f, NULL, img->data, img->len, s->ids[s->fetch_i],
 		    &s->stored[s->fetch_i], s->o.error, sizeof(s->o.error));
 	else if ((e = fetch_request(&f, img->url, &hr, s->o.error,
 	    sizeof(s->o.error))) == ERR_OK) {
@@ -691,9 +694,9 @@ fetch_next(struct run_state *s)
 		s->phase = PH_GET;
 		return;
 	} else
-		s->no_retry = true;	/* a host we never fetch from */
+		s->no_retry = true;	/* a URL we never fetch */
 	if (e != ERR_OK)
-		fetch_fail(s, e);
+		fetch_undo(s, e);
 	else
 		s->fetch_i++;
 }
@@ -716,25 +719,25 @@ fetch_retry(struct run_state *s, enum err e)
 	}
 	if (after_of(e, &unwell) == AFTER_RETRY)
 		s->no_retry = true;
-	fetch_fail(s, e);
+	fetch_undo(s, e);
 }
 
 static void
 fetch_reply(struct run_state *s)
 {
+	const char *url = s->o.images[s->fetch_i].url;
 	struct fetch_ctx f;
-	enum err e = s->x.err;
+	enum err e;
 
-	if (e != ERR_OK)
-		snprintf(s->o.error, sizeof(s->o.error), "%s", s->x.why);
-	else if ((e = fetch_answer(&s->x.res, s->o.error,
-	    sizeof(s->o.error))) == ERR_OK) {
-		fetch_of(s, &f);
-		e = fetch_keep(&f, (const unsigned char *)s->x.res.body,
+	fetch_of(s, &f);
+	if ((e = fetch_answer(&f, s->x.err, s->x.why, &s->x.res, url,
+	    s->o.error, sizeof(s->o.error))) == ERR_OK)
+		e = fetch_keep(&f, url, (const unsigned char *)s->x.res.body,
 		    s->x.res.len, s->ids[s->fetch_i], &s->stored[s->fetch_i],
 		    s->o.error, sizeof(s->o.error));
-	}
 	http_xfer_fini(s->env->multi, &s->x);
+	if (e == ERR_IMAGE_URL_REFUSED)
+		s->no_retry = true;	/* an address we never fetch from */
 	if (e != ERR_OK) {
 		fetch_retry(s, e);
 		return;

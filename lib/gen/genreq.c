@@ -2,6 +2,7 @@
  * lib/gen/genreq.c - field checks for generation requests.
  * Not here: anything that needs the network or the database.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,10 @@
 
 #define MAX_SIDE	4096
 #define MIN_SIDE	64
+/* A model name goes into a provider's URL path (Gemini) or body: no
+ * "/", "?", "#", "%", space or anything else a path could take. */
+#define MODEL_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"0123456789._:@-"
 
 static const char *const all_fields[] = { "prompt", "negative_prompt",
     "provider", "fallback", "width", "height", "aspect_ratio",
@@ -23,6 +28,15 @@ genreq_project_ok(const char *id)
 	size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-");
 
 	return n >= 1 && n <= 64 && id[n] == '\0';
+}
+
+bool
+genreq_model_ok(const char *m)
+{
+	size_t n = strspn(m, MODEL_CHARS);
+
+	return n >= 1 && n <= GENREQ_MODEL_MAX && m[n] == '\0' &&
+	    isalnum((unsigned char)m[0]) && strstr(m, "..") == NULL;
 }
 
 /* A string of at most max bytes made of the allowed characters. */
@@ -121,9 +135,14 @@ parse_texts(const json_t *b, struct genreq *g, char *why, size_t whylen)
 		return ERR_INVALID_FIELD;
 	}
 	if ((e = check_token("provider", g->provider, 32, TOKEN_CHARS, why,
-	    whylen)) || (e = check_token("model", p->model, 128, TOKEN_CHARS,
-	    why, whylen)))
+	    whylen)))
 		return e;
+	if (p->model != NULL && !genreq_model_ok(p->model)) {
+		snprintf(why, whylen, "model: must be 1-%d characters of "
+		    "[A-Za-z0-9._:@-], starting with a letter or digit, without "
+		    "\"..\"", GENREQ_MODEL_MAX);
+		return ERR_INVALID_FIELD;
+	}
 	return check_token("style", p->style, 64, TOKEN_CHARS, why, whylen);
 }
 

@@ -15,6 +15,7 @@
 
 #define GENREQ_DEFAULT_SIDE	1024
 #define GENREQ_MAX_IMAGES	4
+#define GENREQ_MODEL_MAX	128
 
 struct genreq {
 	struct gen_params	 params;	/* strings borrowed from body */
@@ -33,6 +34,10 @@ struct genreq {
  */
 enum err	genreq_parse(const json_t *body, bool quick, struct genreq *out,
 		    char *why, size_t whylen);
+/* True for a plain model name: 1-GENREQ_MODEL_MAX of [A-Za-z0-9._:@-],
+ * the first a letter or digit, no "..". Whether a provider offers it is
+ * plan.c's (its *_MODELS list). */
+bool		genreq_model_ok(const char *m);
 /* True for a valid project id: a UUID or [a-z0-9-]{1,64}. */
 bool		genreq_project_ok(const char *id);
 /* The request as a JSON object for the job record (new reference). */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/core/util.h"
+#include "lib/http/http.h"
 #include "lib/providers/common.h"
 #include "lib/gen/plan.h"
 
@@ -99,6 +100,62 @@ check_cooling(const struct plan_input *in, struct plan_entry *e)
 	return true;
 }
 
+/* The comma list of models prov offers with cfg (its *_MODELS). */
+static const char *
+models_of(const struct plan_input *in, const struct provider *prov)
+{
+	struct prov_ctx ctx = { 0 };
+
+	if (prov->ctx_init != NULL)
+		prov->ctx_init(in->cfg, &ctx);
+	return ctx.models;
+}
+
+/* True when the request names no model or one prov offers. */
+static bool
+model_offered(const struct plan_input *in, const struct provider *prov)
+{
+	return in->params->model == NULL ||
+	    http_list_has(models_of(in, prov), in->params->model);
+}
+
+static bool
+check_model(const struct plan_input *in, struct plan_entry *e)
+{
+	if (model_offered(in, e->prov))
+		return true;
+	snprintf(e->reason, sizeof(e->reason), "does not offer model %.64s",
+	    in->params->model);
+	return false;
+}
+
+/* ERR_MODEL_NOT_ALLOWED when the requested provider (or, for "auto",
+ * every provider) does not offer the model asked for. */
+static enum err
+check_model_somewhere(const struct plan_input *in, const char *req,
+    char *why, size_t whylen)
+{
+	const struct provider *prov;
+	size_t i;
+
+	for (i = 0; i < in->nprovs && req == NULL; i++)
+		if (model_offered(in, in->provs[i]))
+			return ERR_OK;
+	for (i = 0; i < in->nprovs && req != NULL; i++) {
+		prov = in->provs[i];
+		if (strcmp(prov->name, req) != 0 || model_offered(in, prov))
+			continue;
+		snprintf(why, whylen, "model: \"%.64s\" is not offered by %s "
+		    "(one of: %.200s)", in->params->model, prov->name,
+		    models_of(in, prov));
+		return ERR_MODEL_NOT_ALLOWED;
+	}
+	if (req == NULL)
+		snprintf(why, whylen, "model: \"%.64s\" is not offered by any "
+		    "provider here", in->params->model);
+	return req == NULL ? ERR_MODEL_NOT_ALLOWED : ERR_OK;
+}
+
 static bool
 entry_check(const struct plan_input *in, struct plan_entry *e)
 {
@@ -115,8 +172,8 @@ entry_check(const struct plan_input *in, struct plan_entry *e)
 		    "provider_configs");
 		return false;
 	}
-	return check_caps(in, e) && check_limits(in, e) &&
-	    check_cooling(in, e);
+	return check_model(in, e) && check_caps(in, e) &&
+	    check_limits(in, e) && check_cooling(in, e);
 }
 
 /* splitmix64: a small deterministic generator for the weighted draw. */
@@ -231,7 +288,8 @@ plan_build(const struct plan_input *in, struct plan *out, char *why,
 	memset(out, 0, sizeof(*out));
 	if (req != NULL && strcmp(req, "auto") == 0)
 		req = NULL;
-	if (req != NULL && (e = check_requested(in, req, why, whylen)))
+	if ((req != NULL && (e = check_requested(in, req, why, whylen))) ||
+	    (e = check_model_somewhere(in, req, why, whylen)))
 		return e;
 	plan_check_all(in, req, out);
 	for (i = 0; i < out->n; i++) {		/* kept first, stable */

@@ -51,7 +51,9 @@ struct plan_input {
 
 /*
  * Builds the order into out. ERR_INVALID_FIELD (why set) when the
- * requested provider does not exist. nkept == 0 means nothing can serve
+ * requested provider does not exist; ERR_MODEL_NOT_ALLOWED when the
+ * params name a model the requested provider (for "auto": every one)
+ * does not list in its *_MODELS; other providers without it are skipped. nkept == 0 means nothing can serve
  * the request (reasons say why; earliest_retry_ms when cooling down).
  */
 enum err	plan_build(const struct plan_input *in, struct plan *out,

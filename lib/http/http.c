@@ -10,13 +10,15 @@
 #include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
-#include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "lib/http/http.h"
+#include "lib/http/url.h"
 
 #define HTTP_DEFAULT_MAX	(8u * 1024 * 1024)
 
@@ -181,40 +183,49 @@ http_list_has(const char *list, const char *item)
 	return false;
 }
 
-/* The host of an http(s) URL (what follows any userinfo, up to the port
- * or path; an IPv6 literal without its brackets) into buf. */
-static void
-url_host(const char *url, char *buf, size_t len)
+/* True when the address ip may be dialled for s. */
+static bool
+addr_ok(const struct http_sink *s, const char *ip)
 {
-	const char *h = strstr(url, "://"), *end, *at;
-
-	buf[0] = '\0';
-	if (h == NULL)
-		return;
-	h += 3;
-	end = h + strcspn(h, "/?#");
-	for (at = h; (at = memchr(at, '@', (size_t)(end - at))) != NULL; )
-		h = ++at;
-	if (*h == '[') {
-		at = memchr(h, ']', (size_t)(end - h));
-		end = at ? at : end;
-		h++;
-	} else if ((at = memchr(h, ':', (size_t)(end - h))) != NULL)
-		end = at;
-	snprintf(buf, len, "%.*s", (int)(end - h), h);
+	return !s->public_only || !http_addr_internal(ip) ||
+	    http_list_has(s->private_ok, ip) || (s->host[0] != '\0' &&
+	    http_list_has(s->private_ok, s->host));
 }
 
-/* Before a request goes out on a connection: refuse internal addresses
- * when the request asks for public ones only. */
+/* Opens the socket of each address curl tries, after DNS: an internal one
+ * is refused before a packet leaves (curl moves on to the next address,
+ * or fails with CURLE_COULDNT_CONNECT). */
+static curl_socket_t
+on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct http_sink *s = arg;
+	char ip[INET6_ADDRSTRLEN] = "";
+	const void *in = NULL;
+
+	if (a->family == AF_INET)
+		in = &((const struct sockaddr_in *)(void *)&a->addr)->sin_addr;
+	else if (a->family == AF_INET6)
+		in = &((const struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr;
+	if (purpose != CURLSOCKTYPE_IPCXN || in == NULL ||
+	    inet_ntop(a->family, in, ip, sizeof(ip)) == NULL ||
+	    !addr_ok(s, ip)) {
+		snprintf(s->refused, sizeof(s->refused), "%s", ip[0] ? ip :
+		    "(not an IP address)");
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+/* Before a request goes out on a connection, a reused one too (it was
+ * opened by another transfer of the multi handle, perhaps without the
+ * public-only rule): the same refusal. */
 static int
 on_prereq(void *arg, char *ip, char *local, int port, int lport)
 {
 	struct http_sink *s = arg;
 
 	(void)local; (void)port; (void)lport;
-	if (!s->public_only || !http_addr_internal(ip) || http_list_has(
-	    s->private_ok, ip) || (s->host[0] && http_list_has(s->private_ok,
-	    s->host)))
+	if (addr_ok(s, ip))
 		return CURL_PREREQFUNC_OK;
 	snprintf(s->refused, sizeof(s->refused), "%s", ip);
 	return CURL_PREREQFUNC_ABORT;
@@ -251,7 +262,10 @@ set_options(CURL *e, const struct http_request *req, struct http_sink *s,
 	}
 	if (req->method != NULL)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
-	if (req->public_only) {
+	if (req->public_only) {		/* no proxy: the peer is checked */
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, s);
 		curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
 		curl_easy_setopt(e, CURLOPT_PREREQDATA, s);
 	}
@@ -264,6 +278,7 @@ prepare(CURL *e, const struct http_request *req, struct http_sink *s,
     struct http_response *res, struct curl_slist **hl, char *errbuf,
     char *why, size_t whylen)
 {
+	struct http_url u;
 	size_t i;
 
 	memset(res, 0, sizeof(*res));
@@ -280,8 +295,8 @@ prepare(CURL *e, const struct http_request *req, struct http_sink *s,
 	s->is_image = req->is_image;
 	s->public_only = req->public_only;
 	s->private_ok = req->private_ok;
-	if (req->public_only)
-		url_host(req->url, s->host, sizeof(s->host));
+	if (req->public_only && http_url_parse(req->url, &u) == ERR_OK)
+		snprintf(s->host, sizeof(s->host), "%s", u.host);
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
 		*hl = curl_slist_append(*hl, req->headers[i]);
 	set_options(e, req, s, *hl, errbuf);

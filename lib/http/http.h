@@ -38,9 +38,10 @@ struct http_request {
 	bool		 is_image;	/* over the cap: ERR_IMAGE_TOO_LARGE */
 	int		 max_redirects;	/* 0 = none followed */
 	/* true: connecting to a loopback, private, link-local or otherwise
-	 * internal address fails (checked on the address actually dialled,
-	 * after DNS), unless its host or IP is in the comma list private_ok.
-	 * ERR_INVALID_FIELD then, "address not allowed" in why. */
+	 * internal address fails (checked on each address curl dials, after
+	 * DNS, before the socket exists: no packet reaches it; and again on a
+	 * reused connection), unless its host or IP is in the comma list
+	 * private_ok. No proxy then. ERR_INVALID_FIELD, the address in why. */
 	bool		 public_only;
 	const char	*private_ok;
 };

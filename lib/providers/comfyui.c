@@ -34,6 +34,7 @@ comfyui_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->base_url = cfg->comfyui_url;
 	ctx->default_model = "flux1-dev.safetensors";
+	ctx->models = cfg->comfyui_models;
 	ctx->poll_interval_ms = cfg->poll_interval_ms;
 	ctx->poll_timeout_ms = cfg->poll_timeout_s * 1000;
 	ctx->timeout_ms = cfg->provider_timeout_ms;

@@ -46,6 +46,7 @@ gemini_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	ctx->base_url = cfg->gemini_base_url;
 	ctx->api_key = cfg->gemini_api_key;
 	ctx->default_model = MODEL;
+	ctx->models = cfg->gemini_models;
 	ctx->poll_interval_ms = cfg->poll_interval_ms;
 	ctx->poll_timeout_ms = cfg->poll_timeout_s * 1000;
 	ctx->timeout_ms = cfg->provider_timeout_ms;

@@ -42,6 +42,7 @@ leonardo_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	ctx->base_url = cfg->leonardo_base_url;
 	ctx->api_key = cfg->leonardo_api_key;
 	ctx->default_model = KINO_XL;
+	ctx->models = cfg->leonardo_models;
 	ctx->poll_interval_ms = cfg->poll_interval_ms;
 	ctx->poll_timeout_ms = cfg->poll_timeout_s * 1000;
 	ctx->timeout_ms = cfg->provider_timeout_ms;

@@ -78,6 +78,7 @@ struct prov_ctx {
 	const char	*base_url;		/* no trailing slash */
 	const char	*api_key;		/* NULL/"" when none */
 	const char	*default_model;
+	const char	*models;		/* comma list a request may name */
 	long		 poll_interval_ms;
 	long		 poll_timeout_ms;	/* for async providers */
 	long		 timeout_ms;		/* per HTTP call */

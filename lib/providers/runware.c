@@ -27,6 +27,7 @@ runware_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	ctx->base_url = cfg->runware_base_url;
 	ctx->api_key = cfg->runware_api_key;
 	ctx->default_model = FLUX_DEV;
+	ctx->models = cfg->runware_models;
 	ctx->poll_interval_ms = cfg->poll_interval_ms;
 	ctx->poll_timeout_ms = cfg->poll_timeout_s * 1000;
 	ctx->timeout_ms = cfg->provider_timeout_ms;

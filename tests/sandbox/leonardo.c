@@ -73,7 +73,8 @@ create(struct sb_port *p, const struct sb_req *rq, const struct sb_faults *f,
 }
 
 static json_t *
-images(const struct sb_port *p, const struct sb_job *j)
+images(const struct sb_port *p, const struct sb_job *j,
+    const struct sb_faults *f)
 {
 	json_t *a = json_array();
 	char url[256], id[37];
@@ -85,13 +86,14 @@ images(const struct sb_port *p, const struct sb_job *j)
 		    "%llx/%d.jpg", p->port, j->width, j->height,
 		    (unsigned long long)j->hash, i);
 		json_array_append_new(a, json_pack("{s:s,s:s,s:b,s:i}", "id", id,
-		    "url", url, "nsfw", 0, "likeCount", 0));
+		    "url", f->image_url[0] ? f->image_url : url, "nsfw", 0, "likeCount", 0));
 	}
 	return a;
 }
 
 static void
-poll_job(struct sb_port *p, const char *id, struct sb_resp *rs)
+poll_job(struct sb_port *p, const char *id, const struct sb_faults *f,
+    struct sb_resp *rs)
 {
 	struct sb_job *j;
 	json_t *g;
@@ -107,7 +109,7 @@ poll_job(struct sb_port *p, const char *id, struct sb_resp *rs)
 	    "imageHeight", j->height, "seed", (json_int_t)j->seed, "createdAt",
 	    "2026-11-24T00:00:00.000Z");
 	json_object_set_new(g, "generated_images", j->polls_left > 0 ?
-	    json_array() : images(p, j));
+	    json_array() : images(p, j, f));
 	if (j->polls_left > 0)
 		j->polls_left--;
 	pthread_mutex_unlock(&p->lock);
@@ -130,7 +132,7 @@ sb_leonardo(struct sb_port *p, const struct sb_req *rq,
 		return create(p, rq, f, rs);
 	if (strncmp(path, "/generations/", 13) == 0 &&
 	    strcmp(rq->method, "GET") == 0)
-		return poll_job(p, path + 13, rs);
+		return poll_job(p, path + 13, f, rs);
 	if (strcmp(path, "/me") == 0)
 		return sb_json(rs, 200, json_pack("{s:[{s:{s:s,s:s},s:i}]}",
 		    "user_details", "user", "id", "sandbox", "username",

@@ -52,7 +52,8 @@ task_check(const json_t *t, const char **msg)
 }
 
 static json_t *
-result(const struct sb_port *p, const json_t *t, int i)
+result(const struct sb_port *p, const json_t *t, int i,
+    const struct sb_faults *f)
 {
 	const char *type = json_string_value(json_object_get(t, "outputType")),
 	    *fmt = json_string_value(json_object_get(t, "outputFormat"));
@@ -75,7 +76,8 @@ result(const struct sb_port *p, const json_t *t, int i)
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d/img/%dx%d/%llx/"
 		    "%d.%s", p->port, w, h, (unsigned long long)hash, i,
 		    jpg ? "jpg" : "png");
-		json_object_set_new(r, "imageURL", json_string(url));
+		json_object_set_new(r, "imageURL", json_string(
+		    f->image_url[0] ? f->image_url : url));
 		return r;
 	}
 	img = jpg ? sb_jpeg(w, h, hash, i, &len) : sb_png(w, h, hash, i, &len);
@@ -143,7 +145,7 @@ sb_runware(struct sb_port *p, const struct sb_req *rq,
 		n = json_object_get(t, "numberResults") ? (int)
 		    json_integer_value(json_object_get(t, "numberResults")) : 1;
 		for (k = 0; k < n; k++)
-			json_array_append_new(data, result(p, t, k));
+			json_array_append_new(data, result(p, t, k, f));
 	}
 	sb_json(rs, 200, json_pack("{s:o}", "data", data));
 }

@@ -35,6 +35,8 @@ struct sb_faults {
 	int	pending_polls;		/* default 1 */
 	int	count;			/* 0 = until reset */
 	char	path[128];		/* only paths containing it */
+	char	image_url[512];		/* Leonardo/Runware answer this image
+					   URL instead of their own */
 };
 
 /* An async job (Leonardo generation, ComfyUI prompt). */
@@ -84,6 +86,7 @@ struct sb_resp {
 	size_t		 len;
 	const char	*ctype;
 	int		 retry_after;	/* 0 = none */
+	char		 location[512];	/* a redirect's, "" = none */
 };
 
 /* Answers: JSON (takes the reference), raw bytes (taken). */

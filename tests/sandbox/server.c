@@ -118,13 +118,13 @@ static json_t *
 faults_render(const struct sb_faults *f)
 {
 	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:i,"
-	    "s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
+	    "s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
 	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
 	    "truncate_image", f->truncate_image, "oversize_image",
 	    f->oversize_image, "hang", f->hang, "wrong_auth", f->wrong_auth,
 	    "missing_model", f->missing_model, "nonsense", f->nonsense,
 	    "pending_polls", f->pending_polls, "count", f->count, "path",
-	    f->path);
+	    f->path, "image_url", f->image_url);
 }
 
 static void
@@ -149,6 +149,9 @@ faults_parse(const json_t *j, struct sb_faults *f)
 	    (int)json_integer_value(json_object_get(j, "pending_polls")) : 1;
 	f->count = (int)json_integer_value(json_object_get(j, "count"));
 	snprintf(f->path, sizeof(f->path), "%s", path ? path : "");
+	snprintf(f->image_url, sizeof(f->image_url), "%s", json_string_value(
+	    json_object_get(j, "image_url")) ? json_string_value(
+	    json_object_get(j, "image_url")) : "");
 }
 
 void
@@ -257,6 +260,12 @@ dispatch_one(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 	}
 	if (strcmp(rq->method, "GET") == 0 && sb_image_route(rq, &f, rs))
 		return;
+	if (strcmp(rq->path, "/redirect") == 0 && rq->arg(rq->conn, "to")) {
+		sb_json(rs, 302, json_pack("{s:s}", "moved", "elsewhere"));
+		snprintf(rs->location, sizeof(rs->location), "%s",
+		    rq->arg(rq->conn, "to"));	/* GET /redirect?to=URL */
+		return;
+	}
 	if (strcmp(rq->method, "POST") == 0 && strncmp(rq->path, "/hook",
 	    5) == 0) {			/* a webhook receiver, on any port */
 		sb_json(rs, 200, json_pack("{s:b}", "received", 1));
@@ -299,6 +308,8 @@ send_resp(struct MHD_Connection *c, struct sb_resp *rs)
 		snprintf(ra, sizeof(ra), "%d", rs->retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
 	}
+	if (rs->location[0] != '\0')
+		MHD_add_response_header(r, "Location", rs->location);
 	ret = MHD_queue_response(c, (unsigned)rs->status, r);
 	MHD_destroy_response(r);
 	return ret;

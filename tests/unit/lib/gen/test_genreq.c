@@ -102,3 +102,24 @@ Test(genreq, render_round_trip)
 	cr_assert_eq(json_integer_value(json_object_get(r, "width")), 1024);
 	json_decref(r);
 }
+
+/* A model goes into Gemini's URL path: only plain names pass. */
+Test(genreq, model_is_a_plain_name)
+{
+	static const char *const good[] = { "gemini-2.5-flash-image",
+	    "aa77f04e-3eec-4034-9c07-d0f619684628", "runware:101@1",
+	    "flux1-dev.safetensors", "civitai:133005@782002" };
+	static const char *const bad[] = { "../../v1/files",
+	    "gemini-2.5-flash-image/../../tunedModels/x", "..",
+	    "gemini..x", "a/b", "a?key=x", "a#b", "a%2e%2e", "a b", "a\tb",
+	    "a\\b", ".hidden", "-x", ":x", "x\n", "caf\xc3\xa9", "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_expect(genreq_model_ok(good[i]), "%s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_not(genreq_model_ok(bad[i]), "%s", bad[i]);
+	cr_expect_eq(parse("{\"prompt\":\"p\",\"model\":\"../../x\"}", false),
+	    ERR_INVALID_FIELD);
+	cr_expect_eq(strncmp(why, "model", 5), 0, "%s", why);
+}

@@ -2,11 +2,13 @@
  * tests/unit/lib/providers/test_plan.c - candidate order: explicit first,
  * capabilities, limits, configuration, circuit, rate, priority, weights.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "lib/gen/plan.h"
+#include "lib/providers/registry.h"
 
 static const char *
 needs_key(const struct config *cfg)
@@ -192,4 +194,44 @@ Test(plan, earliest_retry_when_all_cool_down)
 	cr_assert_eq(pl.nkept, 0);
 	cr_assert_eq(pl.earliest_retry_ms, in.now_ms + 5000);
 	circuit_shm_free(cs);
+}
+
+/* A model a provider does not list in its *_MODELS: 422 for the one
+ * asked for (or for "auto" when none lists it); others are skipped. */
+Test(plan, model_must_be_on_the_provider_list)
+{
+	struct plan_input r = in;
+	char **keys[] = { &cfg.gemini_api_key, &cfg.leonardo_api_key,
+	    &cfg.runware_api_key };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {	/* configured (cfg_fini frees them) */
+		free(*keys[i]);
+		*keys[i] = strdup("k");
+	}
+	r.pcs = NULL;
+	r.npcs = 0;
+	r.provs = prov_registry;
+	r.nprovs = prov_registry_count;
+	gp.model = "gemini-2.5-flash-image";
+	r.requested = "gemini";
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_str_eq(pl.v[0].prov->name, "gemini");
+	cr_assert_not(pl.v[pl.n - 1].kept);
+	cr_assert(strstr(pl.v[pl.n - 1].reason, "model") != NULL, "%s",
+	    pl.v[pl.n - 1].reason);
+	gp.model = "gemini-1.0-pro";
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)),
+	    ERR_MODEL_NOT_ALLOWED);
+	cr_assert(strstr(why, "gemini-2.5-flash-image") != NULL, "%s", why);
+	r.requested = "auto";
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)),
+	    ERR_MODEL_NOT_ALLOWED);
+	gp.model = "runware:100@1";
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)), ERR_OK, "%s", why);
+	r.requested = "leonardo_ai";
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)),
+	    ERR_MODEL_NOT_ALLOWED);
+	gp.model = NULL;
+	cr_assert_eq(plan_build(&r, &pl, why, sizeof(why)), ERR_OK, "%s", why);
 }

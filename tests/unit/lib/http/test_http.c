@@ -225,3 +225,62 @@ Test(http, a_transfer_dropped_in_flight_is_detached)
 	cr_assert_eq(m.running, 0);
 	http_multi_fini(&m);
 }
+
+/* A listener nobody accepts on; true when a connection reached it. */
+static int
+listener(int *p)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(s, 8), 0);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	*p = ntohs(a.sin_port);
+	return s;
+}
+
+static bool
+reached(int s)
+{
+	int c = accept(s, NULL, NULL);
+
+	if (c >= 0)
+		close(c);
+	return c >= 0;
+}
+
+Test(http, public_only_refuses_internal_addresses_before_connecting)
+{
+	static const char *const hosts[] = { "127.0.0.1", "localhost",
+	    "2130706433", "[::ffff:127.0.0.1]", "0x7f.1" };
+	struct http_client c;
+	struct http_response res;
+	struct http_request q = { .public_only = true };
+	char u[96], why[256];
+	int s, p;
+	size_t i;
+
+	http_client_init(&c);
+	s = listener(&p);
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		snprintf(u, sizeof(u), "http://%s:%d/latest/meta-data/",
+		    hosts[i], p);
+		q.url = u;
+		cr_expect_eq(http_do(&c, &q, &res, why, sizeof(why)),
+		    ERR_INVALID_FIELD, "%s: %s", u, why);
+		cr_expect(strstr(why, "internal") != NULL, "%s: %s", u, why);
+		http_response_fini(&res);
+		cr_expect_not(reached(s), "%s: a connection reached it", u);
+	}
+	close(s);
+	q.private_ok = "127.0.0.1";	/* a webhook receiver allowed */
+	url(u, sizeof(u), "/sleep/1");
+	q.url = u;
+	cr_assert_eq(http_do(&c, &q, &res, why, sizeof(why)), ERR_OK, "%s",
+	    why);
+	http_response_fini(&res);
+	http_client_fini(&c);
+}
