@@ -48,6 +48,7 @@
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
 #include "lib/gen/fetch.h"
+#include "lib/json/json.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
 
@@ -329,8 +330,9 @@ record_finish(struct run_state *s)
 	if (s->out->err == ERR_OK)
 		json_object_set(r, "provider", json_object_get(last, "provider"));
 	else
-		json_object_set_new(r, "error", json_pack("{s:s,s:s}", "code",
-		    err_code(s->out->err), "message", s->out->message));
+		json_object_set_new(r, "error", json_pack("{s:s,s:o}", "code",
+		    err_code(s->out->err), "message",
+		    jx_text_new(s->out->message)));
 	if (s->out->err != ERR_OK && s->out->retry_after_s > 0)
 		json_object_set_new(json_object_get(r, "error"), "retry_after",
 		    json_integer(s->out->retry_after_s));

