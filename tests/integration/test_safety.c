@@ -90,3 +90,29 @@ Test(safety, batch_item_with_a_bad_message_is_kept)
 	free(body);
 	free(bad);
 }
+
+/* The allowed origin of 4400+ characters (tests/run-integration.sh) is
+ * echoed in Access-Control-Allow-Origin: the header block passes 4 KiB,
+ * where the worker cut it without its blank line (nginx: 502). */
+Test(safety, header_set_over_4_kib_is_sent_whole)
+{
+	char origin[4500], h[4600], *v;
+	const char *hv[2] = { h, NULL };
+	struct itest_res r;
+
+	snprintf(origin, sizeof(origin), "https://%4400s.example", "");
+	for (v = origin + 8; *v == ' '; v++)
+		*v = 'a';
+	snprintf(h, sizeof(h), "Origin: %s", origin);
+	itest_call(&r, "GET", "/health", hv, NULL, 0);
+	cr_assert_eq(r.status, 200, "%ld %.300s", r.status, r.body);
+	cr_assert_not_null(r.json, "%s", r.body);
+	v = itest_header(&r, "Access-Control-Allow-Origin");
+	cr_assert_not_null(v, "%.500s", r.headers);
+	cr_assert_str_eq(v, origin);
+	free(v);
+	v = itest_header(&r, "Content-Type");
+	cr_assert_str_eq(v, "application/json");
+	free(v);
+	itest_res_fini(&r);
+}
