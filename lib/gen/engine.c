@@ -386,7 +386,9 @@ current(const struct run_state *s)
 	return &s->pl.v[s->cand];
 }
 
-/* The end of a generation: its error and Retry-After. */
+/* The end of a generation: its error and Retry-After, which the client
+ * and the job record get capped at RETRY_AFTER_CAP_S whatever the
+ * provider asked. */
 static void
 finish(struct run_state *s, enum err e)
 {
@@ -398,6 +400,9 @@ finish(struct run_state *s, enum err e)
 		    999) / 1000);
 	else if (e == ERR_RATE_LIMITED && s->ra > 0)
 		s->out->retry_after_s = s->ra;
+	if (s->out->retry_after_s > 0)
+		s->out->retry_after_s = MAX(1, MIN(s->out->retry_after_s,
+		    s->env->cfg->retry_after_cap_s));
 	s->phase = PH_DONE;
 }
 

@@ -116,3 +116,33 @@ Test(safety, header_set_over_4_kib_is_sent_whole)
 	free(v);
 	itest_res_fini(&r);
 }
+
+/* A provider's Retry-After of 100000 s went to the client as is; it is
+ * capped at RETRY_AFTER_CAP_S (2 in tests/run-integration.sh) in the
+ * header, in the error body and in the stored job. */
+Test(safety, provider_retry_after_is_capped, .timeout = 60)
+{
+	struct itest_res r, j;
+	char *ra, path[128];
+	const char *id;
+
+	itest_fault("comfyui", "{\"status\":429,\"retry_after\":100000}");
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a fox\",\"provider\":\"comfyui\",\"fallback\":false}",
+	    (size_t)-1);
+	assert_json_error(&r, 429, "rate_limited");
+	ra = itest_header(&r, "Retry-After");
+	cr_assert_not_null(ra, "%s", r.headers);
+	cr_assert(atol(ra) >= 1 && atol(ra) <= 2, "Retry-After: %s", ra);
+	free(ra);
+	cr_assert_leq(json_integer_value(json_object_get(json_object_get(
+	    r.json, "error"), "retry_after")), 2, "%s", r.body);
+	cr_assert_not_null(id = itest_str(&r, "error.generation_id"));
+	snprintf(path, sizeof(path), "/unified/jobs/%s", id);
+	itest_get(&j, path);
+	cr_assert_eq(j.status, 200, "%s", j.body);
+	cr_assert_not_null(strstr(j.body, "retry_after"), "%s", j.body);
+	cr_assert_null(strstr(j.body, "100000"), "%s", j.body);
+	itest_res_fini(&j);
+	itest_res_fini(&r);
+}
