@@ -149,6 +149,18 @@ cmd_version(struct config *cfg, const char *envfile, const char *arg)
 	return 0;
 }
 
+/* Each line of cfg->warnings (unknown .env keys) on standard error. */
+static void
+warnings_print(const struct config *cfg)
+{
+	const char *p, *nl;
+
+	for (p = cfg->warnings; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "imagegen: warning: %.*s\n", (int)(nl - p), p);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -175,6 +187,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imagegen: configuration error: %s\n", why);
 		return EX_CONFIG;
 	}
+	if (commands[i].needs_config)
+		warnings_print(&cfg);
 	rc = commands[i].fn(&cfg, envfile, optind == argc - 2 ?
 	    argv[argc - 1] : NULL);
 	if (commands[i].needs_config)

@@ -465,6 +465,7 @@ runner_init(struct runner *r, const struct config *cfg, int logfd)
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	log_init(&r->log, logfd, cfg, "runner");
+	log_config_warnings(&r->log, cfg);
 	db_init(&r->db, cfg, &r->log);
 	r->db.listen = runner_channels;
 	http_client_init(&r->http);

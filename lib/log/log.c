@@ -117,6 +117,18 @@ log_write(struct log *l, enum log_level lv, const char *fmt, ...)
 }
 
 void
+log_config_warnings(struct log *l, const struct config *cfg)
+{
+	const char *p, *nl;
+
+	for (p = cfg->warnings; p != NULL && *p != '\0'; p = *nl ? nl + 1 : nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		log_warn(l, "configuration: %.*s", (int)(nl - p), p);
+	}
+}
+
+void
 log_access(struct log *l, const char *method, const char *path, int status,
     double ms, size_t bytes)
 {

@@ -32,6 +32,8 @@ void	log_set_request(struct log *l, const char *reqid);
 /* printf-style message, JSON-escaped and redacted. */
 void	log_write(struct log *l, enum log_level lv, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Each line of cfg->warnings (unknown .env keys) as a warn line. */
+void	log_config_warnings(struct log *l, const struct config *cfg);
 /* One access line: method, path, status, duration, response bytes. */
 void	log_access(struct log *l, const char *method, const char *path,
 	    int status, double ms, size_t bytes);
