@@ -39,7 +39,9 @@ void	log_access(struct log *l, const char *method, const char *path,
 	    int status, double ms, size_t bytes);
 /* Escapes s as JSON string content into buf; returns bytes written. */
 size_t	log_escape(char *buf, size_t len, const char *s);
-/* Replaces each secret in s (in place) by "[redacted]" when it fits. */
+/* Replaces in s (in place) by "[redacted]" (or '*'s when that does not
+ * fit in cap): each configured secret, URL credentials (user:pass@),
+ * key=, token=, api_key=, password=... parameters and Bearer tokens. */
 void	log_redact(const struct log *l, char *s, size_t cap);
 
 #define log_debug(l, ...)	log_write((l), LOG_DEBUG, __VA_ARGS__)
