@@ -244,6 +244,11 @@ runner_preps(struct runner *r)
 			rjob_fail(r, j, "the prompt could not be shortened");
 			continue;
 		}
+		if (o.internal[0] != '\0')
+			log_warn(&r->log, "job %s: Ollama fell back (%s): %s",
+			    json_string_value(json_object_get(j->it.out.record,
+			    "id")), o.fallback_reason ? o.fallback_reason : "-",
+			    o.internal);
 		http_xfer_fini(&r->multi, &j->x);
 		if (j->prompt_only)
 			rjob_prompt_finish(r, j, &o);

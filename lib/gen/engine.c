@@ -190,8 +190,16 @@ attempt_add(struct run_state *s, const char *prov, int try, enum err e,
 	json_t *a = json_pack("{s:s,s:i,s:s,s:f}", "provider", prov, "try",
 	    try + 1, "outcome", e == ERR_OK ? "ok" : err_code(e), "ms", ms);
 
-	if (e != ERR_OK && o != NULL && o->error[0])
-		json_object_set_new(a, "error", json_string(o->error));
+	/* The record is served to clients: the error's own message there,
+	 * what the provider said (its body, hosts, paths) only in the log. */
+	if (e != ERR_OK) {
+		json_object_set_new(a, "error", json_string(
+		    err_row_get(e)->message));
+		log_warn(s->env->log, "job %s: %s try %d failed (%s): %s",
+		    json_string_value(json_object_get(s->out->record, "id")),
+		    prov, try + 1, err_code(e), o != NULL && o->error[0] ?
+		    o->error : "-");
+	}
 	if (o != NULL && o->http_status)
 		json_object_set_new(a, "http_status", json_integer(
 		    o->http_status));

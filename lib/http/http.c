@@ -204,6 +204,21 @@ url_host(const char *url, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(end - h), h);
 }
 
+bool
+http_url_local(const char *url)
+{
+	unsigned char a[16];
+	char host[256];
+
+	url_host(url, host, sizeof(host));
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, a) != 1 &&
+	    inet_pton(AF_INET6, host, a) != 1)
+		return false;		/* a name: no DNS here */
+	return http_addr_internal(host);
+}
+
 /* Before a request goes out on a connection: refuse internal addresses
  * when the request asks for public ones only. */
 static int

@@ -121,6 +121,9 @@ void		http_xfer_fini(struct http_multi *m, struct http_xfer *x);
 /* True for an IP address (text) that is not on the public internet:
  * loopback, private, link-local, CGNAT, unspecified, multicast, ULA. */
 bool		http_addr_internal(const char *ip);
+/* True when url's host is localhost or an internal IP literal (what a
+ * public answer may say instead of the URL itself). */
+bool		http_url_local(const char *url);
 /* True when item (a host or an IP) is in the comma list. */
 bool		http_list_has(const char *list, const char *item);
 /* 408, 429 and 5xx: worth another try. */

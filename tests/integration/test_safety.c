@@ -146,3 +146,120 @@ Test(safety, provider_retry_after_is_capped, .timeout = 60)
 	itest_res_fini(&j);
 	itest_res_fini(&r);
 }
+
+/* What came from inside: the sandbox's error text, its host and port,
+ * its URLs, storage paths. */
+static void
+assert_nothing_inside(const char *what, const char *body)
+{
+	static const char *const inside[] = { "injected fault", "127.0.0.1",
+	    "localhost", "http://", "https://", "/var/", "/storage/images",
+	    ":181", NULL };
+	size_t i;
+
+	for (i = 0; inside[i] != NULL; i++)
+		cr_assert_null(strstr(body, inside[i]), "%s shows \"%s\": %s",
+		    what, inside[i], body);
+}
+
+/* The provider's error body and address went to the client and into the
+ * job's error and attempts; the codes stay. */
+Test(safety, provider_failure_shows_codes_not_what_it_said, .timeout = 60)
+{
+	struct itest_res r, j;
+	char path[128];
+	json_t *a;
+
+	itest_fault("gemini", "{\"status\":500}");
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a fox\",\"provider\":\"gemini\",\"fallback\":false}",
+	    (size_t)-1);
+	assert_json_error(&r, 503, "provider_unavailable");
+	a = json_object_get(json_object_get(r.json, "error"), "attempts");
+	cr_assert_eq(json_array_size(a), 3, "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a,
+	    0), "outcome")), "provider_unavailable");
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(a, 0),
+	    "http_status")), 500, "%s", r.body);
+	assert_nothing_inside("the answer", r.body);
+	snprintf(path, sizeof(path), "/unified/jobs/%s",
+	    itest_str(&r, "error.generation_id"));
+	itest_get(&j, path);
+	cr_assert_eq(j.status, 200, "%s", j.body);
+	assert_nothing_inside("the job", j.body);
+	itest_res_fini(&j);
+	itest_res_fini(&r);
+}
+
+/* base_url (COMFYUI_URL with its credentials) and the health call's
+ * error text were public. */
+Test(safety, providers_list_shows_no_addresses, .timeout = 30)
+{
+	struct itest_res r;
+	json_t *p;
+	size_t i;
+
+	itest_fault("comfyui", "{\"status\":503}");
+	itest_get(&r, "/unified/providers?fresh=1");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	assert_nothing_inside("/unified/providers", r.body);
+	json_array_foreach(json_object_get(r.json, "providers"), i, p) {
+		cr_assert_null(json_object_get(p, "base_url"), "%s", r.body);
+		cr_assert(json_is_boolean(json_object_get(p, "local")), "%s",
+		    r.body);
+		if (strcmp(json_string_value(json_object_get(p, "name")),
+		    "comfyui") == 0)
+			cr_assert_str_eq(json_string_value(json_object_get(
+			    json_object_get(p, "reachable"), "error")),
+			    "provider_unavailable", "%s", r.body);
+	}
+	itest_res_fini(&r);
+}
+
+Test(safety, prompt_validator_health_shows_no_address, .timeout = 30)
+{
+	struct itest_res r;
+
+	itest_get(&r, "/unified/prompt-validator/health");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_null(json_object_get(json_object_get(r.json, "ollama"),
+	    "url"), "%s", r.body);
+	cr_assert(json_is_true(json_object_get(json_object_get(r.json,
+	    "ollama"), "configured")), "%s", r.body);
+	assert_nothing_inside("the validator health", r.body);
+	itest_res_fini(&r);
+	itest_fault("ollama", "{\"status\":500}");
+	itest_get(&r, "/unified/prompt-validator/health");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "status"), "degraded", "%s", r.body);
+	assert_nothing_inside("the validator health", r.body);
+	itest_res_fini(&r);
+}
+
+/* Ollama's 404 body ("model '...' not found") went to the client as the
+ * fallback_detail of a shortened prompt, and into the prompt job. */
+Test(safety, prompt_fallback_shows_no_ollama_body, .timeout = 30)
+{
+	static const char unit[] = "A red fox in snow, watercolor, golden "
+	    "hour, 85mm, bokeh, highly detailed. The fox waits by the river. ";
+	struct itest_res r;
+	char *body = malloc(sizeof(unit) * 60 + 32);
+	size_t i, o;
+
+	o = (size_t)sprintf(body, "{\"prompt\":\"");
+	for (i = 0; i < 60; i++)
+		o += (size_t)sprintf(body + o, "%s", unit);
+	sprintf(body + o, "\"}");
+	itest_fault("ollama", "{\"missing_model\":true,\"path\":"
+	    "\"/api/generate\"}");
+	itest_call(&r, "POST", "/unified/validate-prompt", json_h, body,
+	    (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    r.json, "optimized"), "fallback_reason")), "model_missing", "%s",
+	    r.body);
+	cr_assert_null(strstr(r.body, "not found"), "%s", r.body);
+	assert_nothing_inside("the validation", r.body);
+	itest_res_fini(&r);
+	free(body);
+}
