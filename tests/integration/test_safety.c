@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -262,4 +263,37 @@ Test(safety, prompt_fallback_shows_no_ollama_body, .timeout = 30)
 	assert_nothing_inside("the validation", r.body);
 	itest_res_fini(&r);
 	free(body);
+}
+
+/* A failed webhook try stored curl's text ("Failed to connect to
+ * 127.0.0.1 port 1 ...": the address the URL resolved to) in the job
+ * view; now the code. */
+Test(safety, webhook_failure_shows_a_code, .timeout = 60)
+{
+	static const char *const async_h[] = { "Content-Type: "
+	    "application/json", "Prefer: respond-async", NULL };
+	struct itest_res r, j;
+	char path[128];
+	json_t *d = NULL;
+	int i;
+
+	itest_call(&r, "POST", "/unified/generate", async_h, "{\"prompt\":"
+	    "\"a pigeon\",\"provider\":\"gemini\",\"webhook_url\":"
+	    "\"http://127.0.0.1:1/hook\"}", (size_t)-1);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(path, sizeof(path), "/unified/jobs/%s", itest_str(&r,
+	    "generation_id"));
+	for (i = 0; i < 200 && d == NULL; i++) {
+		itest_get(&j, path);
+		d = json_incref(json_array_get(json_object_get(json_object_get(
+		    j.json, "webhook"), "deliveries"), 0));
+		itest_res_fini(&j);
+		if (d == NULL)
+			usleep(100000);		/* poll: the job runs */
+	}
+	cr_assert_not_null(d, "no delivery was tried");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "error")),
+	    "provider_unavailable");
+	json_decref(d);
+	itest_res_fini(&r);
 }
