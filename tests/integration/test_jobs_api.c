@@ -102,6 +102,22 @@ Test(jobs_api, one_job_with_images_and_urls)
 	itest_res_fini(&r);
 }
 
+/* Each of the n paths is 400 invalid_query. */
+static void
+assert_400(const char *const *paths, size_t n)
+{
+	struct itest_res r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		itest_get(&r, paths[i]);
+		cr_assert_eq(r.status, 400, "%s: %ld %s", paths[i], r.status,
+		    r.body);
+		cr_assert_str_eq(itest_str(&r, "error.code"), "invalid_query");
+		itest_res_fini(&r);
+	}
+}
+
 Test(jobs_api, bad_queries_are_400)
 {
 	static const char *bad[] = {
@@ -110,16 +126,8 @@ Test(jobs_api, bad_queries_are_400)
 		"/unified/jobs?project_id=../x", "/unified/jobs?cursor=zzz",
 		"/unified/stats?window=2y", "/unified/stats?since=now",
 	};
-	struct itest_res r;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		itest_get(&r, bad[i]);
-		cr_assert_eq(r.status, 400, "%s: %ld %s", bad[i], r.status,
-		    r.body);
-		cr_assert_str_eq(itest_str(&r, "error.code"), "invalid_query");
-		itest_res_fini(&r);
-	}
+	assert_400(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 /* A day the month lacks and a cursor PostgreSQL cannot take passed the
@@ -139,16 +147,8 @@ Test(jobs_api, impossible_dates_and_cursors_are_400)
 		"/unified/jobs?cursor=1."
 		    "------------------------------------",
 	};
-	struct itest_res r;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		itest_get(&r, bad[i]);
-		cr_assert_eq(r.status, 400, "%s: %ld %s", bad[i], r.status,
-		    r.body);
-		cr_assert_str_eq(itest_str(&r, "error.code"), "invalid_query");
-		itest_res_fini(&r);
-	}
+	assert_400(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 Test(jobs_api, stats_over_a_window)
