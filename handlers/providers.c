@@ -1,8 +1,9 @@
 /*
  * handlers/providers.c - GET /unified/providers: every provider with
  * whether it is configured (and why not), its endpoint kind (real or
- * sandbox), whether it is local (never its URL), reachability (a cheap health call, cached 10 s per worker;
- * ?fresh=1 skips the cache), capabilities, limits, default model, its
+ * sandbox), whether it is local (never its URL), reachability (a cheap
+ * health call, cached 10 s per worker; ?fresh=1 skips the cache; its
+ * error code only), capabilities, limits, default model, its
  * provider_configs row and its circuit / rate state.
  * Statuses: 200 (the database being down only empties provider_configs).
  * Not here: the health calls themselves (lib/providers/run.c).

@@ -72,8 +72,8 @@ enum err	db_jobs_list(struct db *db, const struct db_jobs_query *q,
 /* A next_cursor ("<microseconds since the epoch>.<job uuid>") into its
  * two parts; false when it is malformed or past year 9999 (what
  * PostgreSQL could not take). */
-bool		db_jobs_cursor_parse(const char *c, char us[DB_CURSOR_US_MAX],
-		    char id[DB_CURSOR_ID_MAX]);
+bool		db_jobs_cursor_parse(const char *c,
+		    char us[DB_CURSOR_US_MAX], char id[DB_CURSOR_ID_MAX]);
 /*
  * Per provider over jobs created at or after since (ISO 8601): requests,
  * completed, failed, success_rate, fallbacks, p50/p95 generate_ms, mean

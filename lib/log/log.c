@@ -194,7 +194,8 @@ log_config_warnings(struct log *l, const struct config *cfg)
 {
 	const char *p, *nl;
 
-	for (p = cfg->warnings; p != NULL && *p != '\0'; p = *nl ? nl + 1 : nl) {
+	for (p = cfg->warnings; p != NULL && *p != '\0';
+	    p = *nl ? nl + 1 : nl) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			nl = p + strlen(p);
 		log_warn(l, "configuration: %.*s", (int)(nl - p), p);

@@ -25,7 +25,8 @@ Test(db_jobs_cursor, refuses_what_postgresql_cannot_take)
 	static const char *bad[] = {
 		"", ".", "zzz", "99999999999999999999",
 		"99999999999999999999." ID, "9223372036854775807." ID,
-		"253402300800000000." ID, "1.------------------------------------",
+		"253402300800000000." ID,
+		"1.------------------------------------",
 		"1." ID "x", "1." ID "\n", "-1." ID, "1" ID, "1.." ID,
 	};
 	char us[DB_CURSOR_US_MAX], id[DB_CURSOR_ID_MAX];
