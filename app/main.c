@@ -157,6 +157,18 @@ cmd_version(struct config *cfg, const char *envfile, int argc, char **argv)
 	return 0;
 }
 
+/* Each line of cfg->warnings (unknown .env keys) on standard error. */
+static void
+warnings_print(const struct config *cfg)
+{
+	const char *p, *nl;
+
+	for (p = cfg->warnings; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "imagegen: warning: %.*s\n", (int)(nl - p), p);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -184,6 +196,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imagegen: configuration error: %s\n", why);
 		return EX_CONFIG;
 	}
+	if (commands[i].needs_config)
+		warnings_print(&cfg);
 	rc = commands[i].fn(&cfg, envfile, argc - optind - 1,
 	    argv + optind + 1);
 	if (commands[i].needs_config)

@@ -72,6 +72,7 @@ master_log_reopen(struct master *m)
 		close(m->logfd);
 	m->logfd = fd;
 	log_init(&m->log, m->logfd, m->cfg, "master");
+	log_config_warnings(&m->log, m->cfg);
 }
 
 static void

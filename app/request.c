@@ -218,8 +218,9 @@ res_error_body(const struct response *res, const char *reqid)
 	const struct err_row *row = err_row_get(res->err);
 	json_t *err;
 
-	err = json_pack("{s:s,s:s}", "code", row->code, "message",
-	    res->message[0] ? res->message : row->message);
+	/* The message may quote request bytes: never NULL for bad UTF-8. */
+	err = json_pack("{s:s,s:o}", "code", row->code, "message",
+	    jx_text_new(res->message[0] ? res->message : row->message));
 	if (err == NULL)
 		return NULL;
 	if (reqid != NULL && reqid[0] != '\0')

@@ -244,6 +244,11 @@ runner_preps(struct runner *r)
 			rjob_fail(r, j, "the prompt could not be shortened");
 			continue;
 		}
+		if (o.internal[0] != '\0')
+			log_warn(&r->log, "job %s: Ollama fell back (%s): %s",
+			    json_string_value(json_object_get(j->it.out.record,
+			    "id")), o.fallback_reason ? o.fallback_reason : "-",
+			    o.internal);
 		http_xfer_fini(&r->multi, &j->x);
 		if (j->prompt_only)
 			rjob_prompt_finish(r, j, &o);
@@ -465,6 +470,7 @@ runner_init(struct runner *r, const struct config *cfg, int logfd)
 	memset(r, 0, sizeof(*r));
 	r->cfg = cfg;
 	log_init(&r->log, logfd, cfg, "runner");
+	log_config_warnings(&r->log, cfg);
 	db_init(&r->db, cfg, &r->log);
 	r->db.listen = runner_channels;
 	http_client_init(&r->http);

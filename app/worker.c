@@ -19,6 +19,10 @@
 #include "lib/core/timeutil.h"
 #include "lib/prompt/lexicon.h"
 
+/* The longest header block a worker sends; nginx reads up to its
+ * fastcgi_buffer_size (16k, nginx/server.conf.in). */
+#define WORKER_HEAD_MAX	(12 * 1024)
+
 static volatile sig_atomic_t worker_stop;
 
 enum err
@@ -127,41 +131,77 @@ http_reason(int status)
 	return "Unknown";
 }
 
-/* Status line and headers as one CGI header block into buf. */
+/*
+ * Status line and headers as one CGI header block, malloc'd into *out
+ * (caller frees). Returns its length, or 0 (*out NULL) when it is over
+ * WORKER_HEAD_MAX or memory ran out: never a block cut short.
+ */
 static size_t
 worker_head(const struct response *res, int status, size_t len, int body,
-    char *buf, size_t cap)
+    char **out)
 {
-	size_t i, o;
+	size_t i, n = 0;
+	FILE *f;
 
-	o = (size_t)snprintf(buf, cap, "Status: %d %s\r\n", status,
-	    http_reason(status));
-	for (i = 0; i < res->nheaders && o < cap; i++)
-		o += (size_t)snprintf(buf + o, cap - o, "%s: %s\r\n",
-		    res->headers[i].name, res->headers[i].value);
-	if (body && o < cap)
-		o += (size_t)snprintf(buf + o, cap - o, "Content-Type: "
-		    "application/json\r\nContent-Length: %zu\r\n", len);
-	if (o < cap)
-		o += (size_t)snprintf(buf + o, cap - o, "\r\n");
-	return o < cap ? o : cap;
+	*out = NULL;
+	if ((f = open_memstream(out, &n)) == NULL)
+		return 0;
+	fprintf(f, "Status: %d %s\r\n", status, http_reason(status));
+	for (i = 0; i < res->nheaders; i++)
+		fprintf(f, "%s: %s\r\n", res->headers[i].name,
+		    res->headers[i].value);
+	if (body)
+		fprintf(f, "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n", len);
+	fputs("\r\n", f);
+	if (fclose(f) != 0 || n > WORKER_HEAD_MAX) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	return n;
+}
+
+/* The head and body of res, or, when its head cannot be sent, of a 500
+ * internal_error carrying only the request id. */
+static int
+worker_render(struct request *req, const struct response *res, char **head,
+    size_t *hlen, char **body, size_t *len)
+{
+	struct response fb;
+	int status;
+
+	status = res_render(res, req->id, body, len);
+	if ((*hlen = worker_head(res, status, *len, *body != NULL, head)) > 0)
+		return status;
+	log_error(&req->w->log, "response headers over %d bytes (%zu "
+	    "headers): answered 500 instead", WORKER_HEAD_MAX, res->nheaders);
+	free(*body);
+	res_init(&fb, &req->arena);
+	res_header(&fb, "X-Request-Id", req->id);
+	req_fail(&fb, ERR_INTERNAL, "the response headers were too large");
+	status = res_render(&fb, req->id, body, len);
+	*hlen = worker_head(&fb, status, *len, *body != NULL, head);
+	res_fini(&fb);
+	return status;
 }
 
 /* libfcgi's own printf lacks %zu: format here, write raw bytes. */
 static void
 worker_write(struct request *req, struct response *res, FCGX_Stream *out)
 {
-	char head[4096], *body = NULL;
+	char *head = NULL, *body = NULL;
 	size_t len, hlen;
 	int status;
 
-	status = res_render(res, req->id, &body, &len);
-	hlen = worker_head(res, status, len, body != NULL, head, sizeof(head));
-	FCGX_PutStr(head, (int)hlen, out);
-	if (body != NULL)
+	status = worker_render(req, res, &head, &hlen, &body, &len);
+	if (head != NULL)
+		FCGX_PutStr(head, (int)hlen, out);
+	if (head != NULL && body != NULL)
 		FCGX_PutStr(body, (int)len, out);
 	log_access(&req->w->log, req->method, req->path, status,
 	    (double)(time_mono_us() - req->start_us) / 1000.0, len);
+	free(head);
 	free(body);
 }
 

@@ -33,6 +33,7 @@
 #include "lib/core/uuid.h"
 #include "lib/core/util.h"
 #include "lib/json/jobview.h"
+#include "lib/json/json.h"
 #include "lib/prompt/analyze.h"
 #include "lib/prompt/optimize.h"
 #include "lib/prompt/validate.h"
@@ -319,8 +320,8 @@ static json_t *
 batch_error(size_t i, enum err e, const char *message, const json_t *details,
     long retry_after_s)
 {
-	json_t *err = json_pack("{s:s,s:s}", "code", err_code(e), "message",
-	    message);
+	json_t *err = json_pack("{s:s,s:o}", "code", err_code(e), "message",
+	    jx_text_new(message));
 	json_t *o;
 
 	if (details != NULL)

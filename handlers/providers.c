@@ -1,8 +1,9 @@
 /*
  * handlers/providers.c - GET /unified/providers: every provider with
  * whether it is configured (and why not), its endpoint kind (real or
- * sandbox), reachability (a cheap health call, cached 10 s per worker;
- * ?fresh=1 skips the cache), capabilities, limits, default model, its
+ * sandbox), whether it is local (never its URL), reachability (a cheap
+ * health call, cached 10 s per worker; ?fresh=1 skips the cache; its
+ * error code only), capabilities, limits, default model, its
  * provider_configs row and its circuit / rate state.
  * Statuses: 200 (the database being down only empties provider_configs).
  * Not here: the health calls themselves (lib/providers/run.c).
@@ -14,6 +15,8 @@
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/db/provider_configs.h"
+#include "lib/http/http.h"
+#include "lib/http/url.h"
 #include "lib/providers/common.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
@@ -43,10 +46,15 @@ reachable(struct worker *w, size_t i, const struct provider *p, bool fresh)
 		h->err = prov_health(p, &ctx, &w->http, &h->ms, h->why,
 		    sizeof(h->why));
 		h->at_ms = time_mono_ms();
+		if (h->err != ERR_OK)
+			log_warn(&w->log, "%s health check failed: %s",
+			    p->name, h->why);
 	}
+	/* The code only: what the provider said stays in the log. */
 	return json_pack("{s:b,s:f,s:s?,s:I}", "ok", h->err == ERR_OK,
-	    "latency_ms", h->ms, "error", h->err == ERR_OK ? NULL : h->why,
-	    "age_ms", (json_int_t)(time_mono_ms() - h->at_ms));
+	    "latency_ms", h->ms, "error", h->err == ERR_OK ? NULL :
+	    err_code(h->err), "age_ms", (json_int_t)(time_mono_ms() -
+	    h->at_ms));
 }
 
 static json_t *
@@ -92,11 +100,12 @@ provider_json(struct worker *w, size_t i, const struct db_provider_config *pc,
 		if ((p->caps & bit) && prov_cap_name(bit))
 			json_array_append_new(c, json_string(prov_cap_name(bit)));
 	p->ctx_init(w->cfg, &ctx);
-	return json_pack("{s:s,s:s,s:b,s:s?,s:s,s:s,s:o,s:o,s:{s:I,s:i,s:i,"
+	return json_pack("{s:s,s:s,s:b,s:s?,s:s,s:b,s:o,s:o,s:{s:I,s:i,s:i,"
 	    "s:i,s:i},s:s,s:o,s:o}", "name", p->name, "label", p->label,
 	    "configured", why == NULL, "why_not_configured", why, "endpoint",
 	    in_list(w->cfg->sandbox_providers, p->name) ? "sandbox" : "real",
-	    "base_url", ctx.base_url, "reachable", why ? json_null() :
+	    "local", http_url_local(ctx.base_url), "reachable", why ?
+	    json_null() :
 	    reachable(w, i, p, fresh), "capabilities", c, "limits",
 	    "max_prompt_chars", (json_int_t)p->limits.max_prompt_chars,
 	    "min_side", p->limits.min_side, "max_side", p->limits.max_side,

@@ -9,7 +9,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}:log_path=$ROOT/var/test/log/san
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$ROOT/var/test/log/san
 export WORKERS=${WORKERS:-3} MAX_REQUESTS=${MAX_REQUESTS:-500}
-export CORS_ORIGINS="https://app.example, http://localhost:3000"
+# The third origin (https://aaa...a.example, 4400 a's) makes a header set
+# over 4 KiB (tests/integration/test_safety.c).
+export CORS_ORIGINS="https://app.example, http://localhost:3000, https://$(printf '%4400s' '' | tr ' ' a).example"
 export BODY_MAX_BYTES=65536 LOG_LEVEL=info
 export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
 export POLL_INTERVAL_MS=100 POLL_TIMEOUT_S=5 PROVIDER_TIMEOUT_MS=2000

@@ -89,6 +89,18 @@ static const struct cfg_key cfg_keys[] = {
 	{ "WEBHOOK_TIMEOUT_MS",	   CFG_INT,    F(webhook_timeout_ms),	"10000", 100, 120000 },
 };
 
+/* Keys of the service imagegen replaces, found in old .env files: each
+ * is ignored with a warning that says why. */
+static const struct {
+	const char	*name;
+	const char	*why;
+} legacy_keys[] = {
+	{ "SUPABASE_URL",	"a setting of the Supabase-based service "
+	    "imagegen replaces (jobs live in DATABASE_URL)" },
+	{ "SUPABASE_ANON_KEY",	"a setting of the Supabase-based service "
+	    "imagegen replaces (jobs live in DATABASE_URL)" },
+};
+
 /* Log level names, indexed by enum log_level. */
 static const char *const level_names[] = {
 	[LOG_DEBUG] = "debug", [LOG_INFO] = "info",
@@ -255,7 +267,27 @@ cfg_defaults(struct config *cfg)
 	return ERR_OK;
 }
 
-/* Applies every pair of the .env file; unknown keys are errors. */
+/* Appends "KEY (src): why of an unknown or legacy key" (never its value)
+ * as one line to cfg->warnings. */
+static enum err
+cfg_warn_key(struct config *cfg, const char *key, const char *src)
+{
+	const char *legacy = NULL, *was = cfg->warnings ? cfg->warnings : "";
+	char *w;
+	size_t i;
+
+	for (i = 0; i < NELEM(legacy_keys); i++)
+		if (strcmp(legacy_keys[i].name, key) == 0)
+			legacy = legacy_keys[i].why;
+	if (asprintf(&w, "%s%s%s (%s): %s, ignored", was, was[0] ? "\n" : "",
+	    key, src, legacy ? legacy : "unknown setting") < 0)
+		return ERR_NOMEM;
+	free(cfg->warnings);
+	cfg->warnings = w;
+	return ERR_OK;
+}
+
+/* Applies every pair of the .env file; an unknown key is a warning. */
 static enum err
 cfg_apply_file(struct config *cfg, const struct dotenv *env,
     const char *path, char *why, size_t whylen)
@@ -269,9 +301,10 @@ cfg_apply_file(struct config *cfg, const struct dotenv *env,
 		snprintf(src, sizeof(src), "%s line %d", path,
 		    env->pairs[i].line);
 		if ((k = key_find(env->pairs[i].key)) == NULL) {
-			snprintf(why, whylen, "%s (%s): unknown setting",
-			    env->pairs[i].key, src);
-			return ERR_INVALID_FIELD;
+			if ((e = cfg_warn_key(cfg, env->pairs[i].key, src)) !=
+			    ERR_OK)
+				return e;
+			continue;
 		}
 		if ((e = key_set(cfg, k, env->pairs[i].value, src,
 		    why, whylen)) != ERR_OK)
@@ -303,9 +336,11 @@ cfg_load(struct config *cfg, const char *envfile, char *why, size_t whylen)
 	struct dotenv env = { NULL, 0 };
 	enum err e;
 
-	if ((e = cfg_defaults(cfg)) != ERR_OK) {
+	if ((e = cfg_defaults(cfg)) != ERR_OK ||
+	    (cfg->warnings = strdup("")) == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return e;
+		cfg_fini(cfg);
+		return ERR_NOMEM;
 	}
 	if (envfile != NULL &&
 	    (e = dotenv_load(envfile, &env, why, whylen)) != ERR_OK)
@@ -336,6 +371,8 @@ cfg_fini(struct config *cfg)
 			free(*p);
 			*p = NULL;
 		}
+	free(cfg->warnings);
+	cfg->warnings = NULL;
 }
 
 enum err

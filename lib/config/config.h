@@ -76,13 +76,17 @@ struct config {
 	long		 webhook_tries;
 	long		 webhook_retry_ms;	/* first back-off, doubling */
 	long		 webhook_timeout_ms;
+	/* set by cfg_load: "" or lines ("KEY (file line N): why") about
+	 * the file's unknown or legacy keys, which were ignored */
+	char		*warnings;
 };
 
 /*
  * Loads envfile (missing is fine) then the environment into cfg, which
- * the caller frees with cfg_fini(). On an unknown key in the file or a
- * malformed value anywhere, returns ERR_INVALID_FIELD with a message
- * naming the key and the rule in why.
+ * the caller frees with cfg_fini(). On a malformed value anywhere,
+ * returns ERR_INVALID_FIELD with a message naming the key and the rule in
+ * why. An unknown key in the file (SUPABASE_URL of the seed's .env) is
+ * ignored with a line in cfg->warnings, which callers log.
  */
 enum err	cfg_load(struct config *cfg, const char *envfile,
 		    char *why, size_t whylen);

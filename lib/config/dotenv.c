@@ -55,7 +55,10 @@ parse_value(const char *p, const char *end, const char **why)
 			return *why = "text after closing quote", NULL;
 		}
 	} else {
-		while (p < end && *p != '#')
+		/* A comment starts at a '#' after a blank (p[-1] is '=' or
+		 * a blank at the start): KEY=abc#def keeps "abc#def". */
+		while (p < end && !(*p == '#' && (p[-1] == ' ' ||
+		    p[-1] == '\t')))
 			*o++ = *p++;
 		while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
 			o--;

@@ -2,6 +2,9 @@
  * lib/config/dotenv.h - parse a .env file into key/value pairs.
  * Syntax: KEY=VALUE lines, '#' comments, optional "export ", values
  * bare, 'single-quoted' (literal) or "double-quoted" (\n \t \\ \" escapes).
+ * In a bare value a comment starts only at a '#' after a space or tab
+ * (docker compose, python-dotenv): KEY=abc#def is "abc#def", KEY=abc #x
+ * is "abc", KEY=#x is "#x".
  * Not here: knowing which keys exist or what they mean (config.c).
  */
 #ifndef CONFIG_DOTENV_H

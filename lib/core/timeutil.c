@@ -60,23 +60,36 @@ digits(const char *s, int n)
 	return v;
 }
 
+/* "", "Z" or an offset PostgreSQL takes ("+HH:MM", HH at most 15). */
 static bool
 iso_tail_ok(const char *s)
 {
 	if (*s == '\0' || (s[0] == 'Z' && s[1] == '\0'))
 		return true;
 	return (*s == '+' || *s == '-') && digits(s + 1, 2) >= 0 &&
-	    digits(s + 1, 2) < 24 && s[3] == ':' && digits(s + 4, 2) >= 0 &&
+	    digits(s + 1, 2) <= 15 && s[3] == ':' && digits(s + 4, 2) >= 0 &&
 	    digits(s + 4, 2) < 60 && s[6] == '\0';
+}
+
+/* Days in month mo (1..12) of year y, leap years counted. */
+static int
+month_days(int y, int mo)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mo == 2 && leap ? 29 : days[mo - 1];
 }
 
 bool
 time_iso_check(const char *s)
 {
-	int mo, d, h, mi, sec = 0;
+	int y, mo, d, h, mi, sec = 0;
 
-	if (digits(s, 4) < 1 || s[4] != '-' || (mo = digits(s + 5, 2)) < 1 ||
-	    mo > 12 || s[7] != '-' || (d = digits(s + 8, 2)) < 1 || d > 31)
+	if ((y = digits(s, 4)) < 1 || s[4] != '-' ||
+	    (mo = digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
+	    (d = digits(s + 8, 2)) < 1 || d > month_days(y, mo))
 		return false;
 	if (s[10] == '\0')
 		return true;

@@ -18,7 +18,8 @@ int64_t	time_wall_ms(void);
 void	time_iso8601(char *buf, size_t len);
 
 /* True for "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS[.f]]" with an optional
- * "Z" or "+HH:MM" / "-HH:MM" (what PostgreSQL's timestamptz accepts). */
+ * "Z" or "+HH:MM" / "-HH:MM" (HH <= 15), a day that exists in its month
+ * (2026-02-31 does not): what PostgreSQL's timestamptz accepts. */
 bool	time_iso_check(const char *s);
 /* Wall time ms as "2026-11-24T14:22:40Z" into buf (>= 21 bytes). */
 void	time_iso_from_ms(int64_t ms, char *buf, size_t len);

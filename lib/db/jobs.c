@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/uuid.h"
 #include "lib/db/jobs.h"
 #include "lib/db/jobs_sql.h"
 
@@ -171,18 +172,28 @@ db_jobs_get(struct db *db, const char *id, json_t **out)
 	    "WHERE j.id = $1::uuid", id, out);
 }
 
-/* "<microseconds since epoch>.<uuid>" -> the two parts; -1 if malformed. */
-static int
-cursor_parse(const char *c, char us[24], char id[40])
+/* The last microsecond PostgreSQL's timestamptz can hold that a cursor
+ * may name: 9999-12-31T23:59:59.999999Z. */
+#define CURSOR_US_MAX	253402300799999999LL
+
+bool
+db_jobs_cursor_parse(const char *c, char us[DB_CURSOR_US_MAX],
+    char id[DB_CURSOR_ID_MAX])
 {
 	size_t n = strspn(c, "0123456789");
+	long long v = 0;
+	size_t i;
 
-	if (n == 0 || n > 20 || c[n] != '.' || strlen(c + n + 1) != 36 ||
-	    strspn(c + n + 1, "0123456789abcdef-") != 36)
-		return -1;
-	snprintf(us, 24, "%.*s", (int)n, c);
-	snprintf(id, 40, "%s", c + n + 1);
-	return 0;
+	if (n == 0 || n > 18 || c[n] != '.' || !uuid_check(c + n + 1) ||
+	    strlen(c + n + 1) != UUID_STRLEN)
+		return false;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (c[i] - '0');
+	if (v > CURSOR_US_MAX)
+		return false;
+	snprintf(us, DB_CURSOR_US_MAX, "%lld", v);
+	snprintf(id, DB_CURSOR_ID_MAX, "%s", c + n + 1);
+	return true;
 }
 
 static const char jobs_list_sql[] =
@@ -201,7 +212,7 @@ enum err
 db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
     char next[DB_CURSOR_MAX])
 {
-	char us[24], id[40], lim[16];
+	char us[DB_CURSOR_US_MAX], id[DB_CURSOR_ID_MAX], lim[16];
 	const char *p[8] = { q->project_id, q->provider, q->status, q->since,
 	    q->until, NULL, NULL, lim };
 	PGresult *r = NULL;
@@ -211,7 +222,7 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 	*items = NULL;
 	next[0] = '\0';
 	if (q->cursor != NULL) {
-		if (cursor_parse(q->cursor, us, id) != 0)
+		if (!db_jobs_cursor_parse(q->cursor, us, id))
 			return ERR_BAD_QUERY;
 		p[5] = us;
 		p[6] = id;

@@ -28,6 +28,8 @@
 #include "lib/db/db.h"
 
 #define DB_CURSOR_MAX	96
+#define DB_CURSOR_US_MAX	24	/* the cursor's microseconds, text */
+#define DB_CURSOR_ID_MAX	40	/* the cursor's job id */
 /* NOTIFY channels: a job was queued (or released); a job reached a final
  * state (payload: its id); a job was cancelled (payload: its id). */
 #define DB_CHANNEL_QUEUED	"imagegen_jobs"
@@ -67,6 +69,11 @@ enum err	db_jobs_get(struct db *db, const char *id, json_t **out);
  */
 enum err	db_jobs_list(struct db *db, const struct db_jobs_query *q,
 		    json_t **items, char next[DB_CURSOR_MAX]);
+/* A next_cursor ("<microseconds since the epoch>.<job uuid>") into its
+ * two parts; false when it is malformed or past year 9999 (what
+ * PostgreSQL could not take). */
+bool		db_jobs_cursor_parse(const char *c,
+		    char us[DB_CURSOR_US_MAX], char id[DB_CURSOR_ID_MAX]);
 /*
  * Per provider over jobs created at or after since (ISO 8601): requests,
  * completed, failed, success_rate, fallbacks, p50/p95 generate_ms, mean

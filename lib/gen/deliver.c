@@ -170,8 +170,14 @@ try_end(struct deliver *d, struct delivery *v)
 	    (double)(time_mono_ms() - v->t0_ms));
 	if (v->x.err == ERR_OK)
 		json_object_set_new(t, "status", json_integer(v->x.res.status));
-	else
-		json_object_set_new(t, "error", json_string(v->x.why));
+	else {
+		/* The job view is public: the code there, curl's text (an
+		 * address the URL resolved to) only in the log. */
+		json_object_set_new(t, "error", json_string(err_code(
+		    v->x.err)));
+		log_warn(d->log, "job %s: webhook try %d failed: %s", v->job,
+		    v->tries + 1, v->x.why);
+	}
 	json_array_append_new(json_object_get(v->log, "deliveries"), t);
 	json_object_set_new(v->log, "delivered", json_boolean(ok));
 	v->tries++;

@@ -49,6 +49,7 @@
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
 #include "lib/gen/fetch.h"
+#include "lib/json/json.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
 
@@ -191,8 +192,16 @@ attempt_add(struct run_state *s, const char *prov, int try, enum err e,
 	json_t *a = json_pack("{s:s,s:i,s:s,s:f}", "provider", prov, "try",
 	    try + 1, "outcome", e == ERR_OK ? "ok" : err_code(e), "ms", ms);
 
-	if (e != ERR_OK && o != NULL && o->error[0])
-		json_object_set_new(a, "error", json_string(o->error));
+	/* The record is served to clients: the error's own message there,
+	 * what the provider said (its body, hosts, paths) only in the log. */
+	if (e != ERR_OK) {
+		json_object_set_new(a, "error", json_string(
+		    err_row_get(e)->message));
+		log_warn(s->env->log, "job %s: %s try %d failed (%s): %s",
+		    json_string_value(json_object_get(s->out->record, "id")),
+		    prov, try + 1, err_code(e), o != NULL && o->error[0] ?
+		    o->error : "-");
+	}
 	if (o != NULL && o->http_status)
 		json_object_set_new(a, "http_status", json_integer(
 		    o->http_status));
@@ -331,8 +340,9 @@ record_finish(struct run_state *s)
 	if (s->out->err == ERR_OK)
 		json_object_set(r, "provider", json_object_get(last, "provider"));
 	else
-		json_object_set_new(r, "error", json_pack("{s:s,s:s}", "code",
-		    err_code(s->out->err), "message", s->out->message));
+		json_object_set_new(r, "error", json_pack("{s:s,s:o}", "code",
+		    err_code(s->out->err), "message",
+		    jx_text_new(s->out->message)));
 	if (s->out->err != ERR_OK && s->out->retry_after_s > 0)
 		json_object_set_new(json_object_get(r, "error"), "retry_after",
 		    json_integer(s->out->retry_after_s));
@@ -386,7 +396,9 @@ current(const struct run_state *s)
 	return &s->pl.v[s->cand];
 }
 
-/* The end of a generation: its error and Retry-After. */
+/* The end of a generation: its error and Retry-After, which the client
+ * and the job record get capped at RETRY_AFTER_CAP_S whatever the
+ * provider asked. */
 static void
 finish(struct run_state *s, enum err e)
 {
@@ -398,6 +410,9 @@ finish(struct run_state *s, enum err e)
 		    999) / 1000);
 	else if (e == ERR_RATE_LIMITED && s->ra > 0)
 		s->out->retry_after_s = s->ra;
+	if (s->out->retry_after_s > 0)
+		s->out->retry_after_s = MAX(1, MIN(s->out->retry_after_s,
+		    s->env->cfg->retry_after_cap_s));
 	s->phase = PH_DONE;
 }
 

@@ -88,3 +88,11 @@ http_host_local(const char *host)
 	return (inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host,
 	    a) == 1) && http_addr_internal(host);
 }
+
+bool
+http_url_local(const char *url)
+{
+	struct http_url u;
+
+	return http_url_parse(url, &u) == ERR_OK && http_host_local(u.host);
+}

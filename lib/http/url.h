@@ -27,5 +27,8 @@ enum err	http_url_parse(const char *url, struct http_url *out);
 /* True when host is "localhost", "*.localhost" or an internal IP
  * literal (http_addr_internal()). */
 bool		http_host_local(const char *host);
+/* True when url parses and its host is local (http_host_local()): what
+ * public answers say instead of showing an endpoint's URL. */
+bool		http_url_local(const char *url);
 
 #endif

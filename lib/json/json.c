@@ -3,6 +3,7 @@
  * Not here: field semantics (handlers), HTTP statuses (lib/core/err).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/json/json.h"
@@ -154,6 +155,65 @@ jx_enum(const json_t *obj, const char *key, bool required,
 		o += (size_t)snprintf(why + o, whylen - o, "%s \"%s\"",
 		    i ? "," : "", names[i]);
 	return ERR_INVALID_FIELD;
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), or 0. */
+static size_t
+utf8_seq(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned long c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 ||
+	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t
+jx_utf8_fix(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n, bad = 0;
+
+	while (*p != '\0') {
+		if ((n = utf8_seq(p)) == 0) {
+			*p++ = '?';
+			bad++;
+		} else
+			p += n;
+	}
+	return bad;
+}
+
+json_t *
+jx_text_new(const char *s)
+{
+	char *copy;
+	json_t *j;
+
+	if ((j = json_string(s)) != NULL || (copy = strdup(s)) == NULL)
+		return j;
+	jx_utf8_fix(copy);
+	j = json_string(copy);
+	free(copy);
+	return j;
 }
 
 char *

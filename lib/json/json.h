@@ -39,6 +39,14 @@ enum err	jx_bool(const json_t *obj, const char *key, bool required,
 enum err	jx_enum(const json_t *obj, const char *key, bool required,
 		    const char *const *names, int *out, char *why,
 		    size_t whylen);
+/* Makes s valid UTF-8 in place: each byte of an invalid, overlong or
+ * cut sequence becomes '?' (a message cut by snprintf can end inside a
+ * character). Returns how many bytes it replaced. */
+size_t		jx_utf8_fix(char *s);
+/* A JSON string of s (any bytes up to its NUL), fixed as by jx_utf8_fix()
+ * (jansson refuses invalid UTF-8: json_string() would be NULL). New
+ * reference; NULL only when out of memory. */
+json_t		*jx_text_new(const char *s);
 /* Compact serialization; caller frees with free(). NULL on OOM. */
 char		*jx_dump(const json_t *v);
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "lib/core/timeutil.h"
@@ -53,25 +54,97 @@ log_escape(char *buf, size_t len, const char *s)
 	return o;
 }
 
+/* Replaces s[a..b) of the string at s (cap bytes) by REDACTED, or by
+ * '*'s when that does not fit; returns the offset just after it. */
+static size_t
+redact_span(char *s, size_t cap, size_t a, size_t b)
+{
+	size_t rlen = strlen(REDACTED), tail = strlen(s + b);
+
+	if (b - a == rlen && memcmp(s + a, REDACTED, rlen) == 0)
+		return b;
+	if (a + rlen + tail + 1 > cap) {
+		memset(s + a, '*', b - a);
+		return b;
+	}
+	memmove(s + a + rlen, s + b, tail + 1);
+	memcpy(s + a, REDACTED, rlen);
+	return a + rlen;
+}
+
+/* scheme://user:pass@host -> scheme://[redacted]@host */
+static void
+redact_userinfo(char *s, size_t cap)
+{
+	size_t o = 0, a, end, at;
+	char *p;
+
+	while ((p = strstr(s + o, "://")) != NULL) {
+		a = (size_t)(p - s) + 3;
+		end = a + strcspn(s + a, "/?# \t\n\"'<>");
+		for (at = end; at > a && s[at - 1] != '@'; at--)
+			continue;
+		o = at > a ? redact_span(s, cap, a, at - 1) : end;
+	}
+}
+
+/* Query or libpq parameters whose value is a credential. */
+static const char *const secret_params[] = { "key", "api_key", "apikey",
+    "token", "access_token", "password", "secret", NULL };
+
+/* name=value (after start, ?, &, ; or a blank) -> name=[redacted] */
+static void
+redact_params(char *s, size_t cap)
+{
+	size_t i, n, k, v;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i > 0 && strchr("?&; \t", s[i - 1]) == NULL)
+			continue;
+		for (k = 0; secret_params[k] != NULL; k++) {
+			n = strlen(secret_params[k]);
+			if (strncasecmp(s + i, secret_params[k], n) != 0 ||
+			    s[i + n] != '=')
+				continue;
+			v = i + n + 1;
+			if ((n = strcspn(s + v, "& \t\n\"',;#")) > 0)
+				i = redact_span(s, cap, v, v + n) - 1;
+			break;
+		}
+	}
+}
+
+/* "Bearer <token>" -> "Bearer [redacted]" */
+static void
+redact_bearer(char *s, size_t cap)
+{
+	size_t o = 0, a, n;
+	char *p;
+
+	while ((p = strcasestr(s + o, "bearer ")) != NULL) {
+		a = (size_t)(p - s) + 7;
+		n = strspn(s + a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+		    "qrstuvwxyz0123456789-._~+/=");
+		o = n > 0 ? redact_span(s, cap, a, a + n) : a;
+	}
+}
+
 void
 log_redact(const struct log *l, char *s, size_t cap)
 {
-	size_t i, slen, rlen = strlen(REDACTED);
+	size_t i, o, slen;
 	char *p;
 
 	for (i = 0; i < l->nsecrets; i++) {
 		slen = strlen(l->secrets[i]);
-		while ((p = strstr(s, l->secrets[i])) != NULL) {
-			size_t tail = strlen(p + slen);
-
-			if ((size_t)(p - s) + rlen + tail + 1 > cap) {
-				memset(p, '*', slen);
-				continue;
-			}
-			memmove(p + rlen, p + slen, tail + 1);
-			memcpy(p, REDACTED, rlen);
-		}
+		for (o = 0; slen > 0 && (p = strstr(s + o, l->secrets[i])) !=
+		    NULL; )
+			o = redact_span(s, cap, (size_t)(p - s),
+			    (size_t)(p - s) + slen);
 	}
+	redact_userinfo(s, cap);
+	redact_params(s, cap);
+	redact_bearer(s, cap);
 }
 
 /* Writes the line prefix and body (already JSON) as one write(2). */
@@ -114,6 +187,19 @@ log_write(struct log *l, enum log_level lv, const char *fmt, ...)
 	log_escape(esc + 7, sizeof(esc) - 9, msg);
 	strcat(esc, "\"");
 	log_emit(l, lv, esc);
+}
+
+void
+log_config_warnings(struct log *l, const struct config *cfg)
+{
+	const char *p, *nl;
+
+	for (p = cfg->warnings; p != NULL && *p != '\0';
+	    p = *nl ? nl + 1 : nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		log_warn(l, "configuration: %.*s", (int)(nl - p), p);
+	}
 }
 
 void

@@ -32,12 +32,16 @@ void	log_set_request(struct log *l, const char *reqid);
 /* printf-style message, JSON-escaped and redacted. */
 void	log_write(struct log *l, enum log_level lv, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* Each line of cfg->warnings (unknown .env keys) as a warn line. */
+void	log_config_warnings(struct log *l, const struct config *cfg);
 /* One access line: method, path, status, duration, response bytes. */
 void	log_access(struct log *l, const char *method, const char *path,
 	    int status, double ms, size_t bytes);
 /* Escapes s as JSON string content into buf; returns bytes written. */
 size_t	log_escape(char *buf, size_t len, const char *s);
-/* Replaces each secret in s (in place) by "[redacted]" when it fits. */
+/* Replaces in s (in place) by "[redacted]" (or '*'s when that does not
+ * fit in cap): each configured secret, URL credentials (user:pass@),
+ * key=, token=, api_key=, password=... parameters and Bearer tokens. */
 void	log_redact(const struct log *l, char *s, size_t cap);
 
 #define log_debug(l, ...)	log_write((l), LOG_DEBUG, __VA_ARGS__)

@@ -225,8 +225,10 @@ ollama_version_get(struct ollama *o, double *ms, char *why, size_t whylen)
 
 	url_join(o, "/api/version", url, sizeof(url));
 	e = http_json(o->http, &req, &res, &v, why, whylen);
-	if (e == ERR_OK && res.status != 200)
+	if (e == ERR_OK && res.status != 200) {
 		e = ERR_PROVIDER_UNAVAILABLE;
+		snprintf(why, whylen, "Ollama answered HTTP %ld", res.status);
+	}
 	snprintf(o->version, sizeof(o->version), "%s", e == ERR_OK &&
 	    json_string_value(json_object_get(v, "version")) ?
 	    json_string_value(json_object_get(v, "version")) : "");

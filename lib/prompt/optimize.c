@@ -149,9 +149,10 @@ try_ollama(const struct prompt_lexicon *lex, struct ollama *o,
 	double ms;
 	enum err e;
 
-	e = ollama_model_check(o, false, &present, out->detail, sizeof(out->detail));
+	e = ollama_model_check(o, false, &present, out->internal,
+	    sizeof(out->internal));
 	if (e != ERR_OK)
-		return reason_of(e, out->detail);
+		return reason_of(e, out->internal);
 	if (!present) {
 		snprintf(out->detail, sizeof(out->detail), "model %s is not in "
 		    "/api/tags", o->model);
@@ -160,9 +161,9 @@ try_ollama(const struct prompt_lexicon *lex, struct ollama *o,
 	if ((filled = prompt_template_fill(text, target - 1)) == NULL)
 		return WHY_UNREACHABLE;
 	e = ollama_generate(o, filled, 0.2, target / 2 + 256, &raw, &ms,
-	    out->detail, sizeof(out->detail));
+	    out->internal, sizeof(out->internal));
 	free(filled);
-	reason = e != ERR_OK ? reason_of(e, out->detail) :
+	reason = e != ERR_OK ? reason_of(e, out->internal) :
 	    accept_answer(lex, text, raw, target, out);
 	free(raw);
 	return reason;
@@ -236,11 +237,11 @@ prompt_optimize_end(const struct prompt_lexicon *lex, struct prompt_opt_call *c,
 	memset(out, 0, sizeof(*out));
 	out->original_length = prompt_chars(c->text);
 	if (e != ERR_OK)
-		snprintf(out->detail, sizeof(out->detail), "%s", xwhy);
+		snprintf(out->internal, sizeof(out->internal), "%s", xwhy);
 	else
-		e = ollama_generate_reply(res, &raw, out->detail,
-		    sizeof(out->detail));
-	out->fallback_reason = e != ERR_OK ? reason_of(e, out->detail) :
+		e = ollama_generate_reply(res, &raw, out->internal,
+		    sizeof(out->internal));
+	out->fallback_reason = e != ERR_OK ? reason_of(e, out->internal) :
 	    accept_answer(lex, c->text, raw, c->target, out);
 	free(raw);
 	if (out->text == NULL)

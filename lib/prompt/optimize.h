@@ -35,6 +35,9 @@ struct prompt_optimized {
 	double		 optimization_ms;
 	const char	*fallback_reason;	/* static, NULL if none */
 	char		 detail[256];		/* what went wrong with Ollama */
+	/* what Ollama or curl said (bodies, addresses): for the log only,
+	 * never rendered */
+	char		 internal[256];
 	json_t		*preserved;		/* array of kept keywords */
 };
 

@@ -73,14 +73,39 @@ Test(config, environment_overrides_file)
 	unsetenv("MAX_REQUESTS");
 }
 
-Test(config, unknown_key_in_file_is_named)
+/* The seed's .env (SUPABASE_URL, SUPABASE_ANON_KEY) stopped the service:
+ * an unknown or legacy key is now a warning naming it, never its value. */
+Test(config, unknown_and_legacy_keys_in_file_are_warnings)
 {
-	write_env("WORKERS=2\nWROKERS=3\n");
-	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)),
-	    ERR_INVALID_FIELD);
-	cr_assert(strstr(why, "WROKERS") != NULL, "%s", why);
-	cr_assert(strstr(why, "line 2") != NULL, "%s", why);
-	cr_assert(strstr(why, "unknown setting") != NULL, "%s", why);
+	write_env("WORKERS=2\nWROKERS=3\nSUPABASE_URL=https://x.supabase.co"
+	    "\nSUPABASE_ANON_KEY=eyJhbGciOi.secret\n");
+	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)), ERR_OK, "%s",
+	    why);
+	cr_assert_eq(cfg.workers, 2);
+	cr_assert_not_null(cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "WROKERS") != NULL, "%s", cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "line 2") != NULL, "%s", cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "unknown setting") != NULL, "%s",
+	    cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "SUPABASE_URL") != NULL, "%s",
+	    cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "SUPABASE_ANON_KEY") != NULL, "%s",
+	    cfg.warnings);
+	cr_assert(strstr(cfg.warnings, "ignored") != NULL, "%s",
+	    cfg.warnings);
+	cr_assert_null(strstr(cfg.warnings, "secret"), "%s", cfg.warnings);
+	cr_assert_null(strstr(cfg.warnings, "supabase.co"), "%s",
+	    cfg.warnings);
+	cfg_fini(&cfg);
+	cr_assert_null(cfg.warnings);
+}
+
+Test(config, no_warnings_for_a_clean_file)
+{
+	write_env("WORKERS=2\n");
+	cr_assert_eq(cfg_load(&cfg, path, why, sizeof(why)), ERR_OK);
+	cr_assert_str_eq(cfg.warnings, "");
+	cfg_fini(&cfg);
 }
 
 Test(config, malformed_values_are_named_with_the_rule)

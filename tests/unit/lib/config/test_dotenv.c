@@ -38,6 +38,20 @@ Test(dotenv, quotes)
 	cr_assert_str_eq(dotenv_get(&env, "C"), "");
 }
 
+/* KEY=abc#def was cut to "abc": a '#' starts a comment only after a
+ * space or tab (as docker compose and python-dotenv read it). */
+Test(dotenv, hash_inside_an_unquoted_value_is_kept)
+{
+	cr_assert_eq(dotenv_parse("A=abc#def\nB=p#ss word#1 # note\n"
+	    "C= # only a note\nD=#x\nE=x\t#tab note\n", &env, why,
+	    sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_str_eq(dotenv_get(&env, "A"), "abc#def");
+	cr_assert_str_eq(dotenv_get(&env, "B"), "p#ss word#1");
+	cr_assert_str_eq(dotenv_get(&env, "C"), "");
+	cr_assert_str_eq(dotenv_get(&env, "D"), "#x");
+	cr_assert_str_eq(dotenv_get(&env, "E"), "x");
+}
+
 Test(dotenv, last_assignment_wins)
 {
 	cr_assert_eq(dotenv_parse("A=1\nA=2\n", &env, why, sizeof(why)),

@@ -26,6 +26,20 @@ Test(timeutil, iso_refused)
 	cr_assert_not(time_iso_check("2026-11-24T14:22:40+1"));
 }
 
+/* A day its month does not have, or an offset PostgreSQL refuses, was
+ * accepted here and failed in the query (500 instead of 400). */
+Test(timeutil, iso_refuses_days_the_month_lacks)
+{
+	cr_assert_not(time_iso_check("2026-02-31"));
+	cr_assert_not(time_iso_check("2026-02-29T10:00:00Z"));
+	cr_assert_not(time_iso_check("2026-04-31"));
+	cr_assert_not(time_iso_check("1900-02-29"));
+	cr_assert_not(time_iso_check("2026-11-24T14:22:40+16:00"));
+	cr_assert(time_iso_check("2024-02-29"));
+	cr_assert(time_iso_check("2000-02-29"));
+	cr_assert(time_iso_check("2026-12-31T23:59:59-15:59"));
+}
+
 Test(timeutil, iso_from_ms)
 {
 	char b[32];

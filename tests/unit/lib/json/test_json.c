@@ -115,3 +115,27 @@ Test(json, dump_is_compact_with_short_reals)
 	free(s);
 	json_decref(o);
 }
+
+/* A message cut inside a character, or bytes from a URL, made
+ * json_string() NULL and the error body vanish. */
+Test(json, utf8_fix_replaces_only_bad_bytes)
+{
+	char cut[] = "caf\xc3", ok[] = "caf\xc3\xa9 \xf0\x9f\xa6\x8a",
+	    bad[] = "\xff\xfe" "a\xc0\xaf" "b\xed\xa0\x80" "c\xf4\x90\x80\x80";
+
+	cr_assert_eq(jx_utf8_fix(cut), 1);
+	cr_assert_str_eq(cut, "caf?");
+	cr_assert_eq(jx_utf8_fix(ok), 0);
+	cr_assert_str_eq(ok, "caf\xc3\xa9 \xf0\x9f\xa6\x8a");
+	jx_utf8_fix(bad);
+	cr_assert_str_eq(bad, "??a??b???c????");
+}
+
+Test(json, text_new_is_never_null_for_bad_bytes)
+{
+	json_t *j = jx_text_new("no route for /\xff\xfe");
+
+	cr_assert_not_null(j);
+	cr_assert_str_eq(json_string_value(j), "no route for /??");
+	json_decref(j);
+}

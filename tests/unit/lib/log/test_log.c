@@ -73,6 +73,40 @@ Test(log, secrets_are_redacted)
 	json_decref(j);
 }
 
+/* Only the configured API keys were redacted: credentials in URLs
+ * (DATABASE_URL, COMFYUI_URL), key=/token= query parameters, libpq's
+ * password= and Bearer tokens went to the log as they were. */
+Test(log, credentials_in_urls_and_tokens_are_redacted)
+{
+	static const char *cases[][2] = {
+		{ "db postgresql://imagegen:pa55@db.example:5432/imagegen down",
+		  "db postgresql://[redacted]@db.example:5432/imagegen down" },
+		{ "GET http://u:p@127.0.0.1:8188/system_stats failed",
+		  "GET http://[redacted]@127.0.0.1:8188/system_stats failed" },
+		{ "url https://x.example/v1?key=AIzaSyX&alt=json",
+		  "url https://x.example/v1?key=[redacted]&alt=json" },
+		{ "url https://x.example/v1?a=1&token=abc.def&api_key=k9",
+		  "url https://x.example/v1?a=1&token=[redacted]&api_key="
+		  "[redacted]" },
+		{ "conn host=db user=ig password=s3cr3t dbname=ig",
+		  "conn host=db user=ig password=[redacted] dbname=ig" },
+		{ "sent Authorization: Bearer eyJhbGciOi.x-y_z rejected",
+		  "sent Authorization: Bearer [redacted] rejected" },
+		{ "plain https://host.example/path?monkey=1 stays",
+		  "plain https://host.example/path?monkey=1 stays" },
+		{ "an email a@b.example is not a URL",
+		  "an email a@b.example is not a URL" },
+	};
+	char buf[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", cases[i][0]);
+		log_redact(&lg, buf, sizeof(buf));
+		cr_assert_str_eq(buf, cases[i][1]);
+	}
+}
+
 Test(log, below_level_is_dropped)
 {
 	char c;
