@@ -46,7 +46,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "STORAGE_DIR",	   CFG_STR,    F(storage_dir),		"storage", 0, 0 },
 	{ "SPOOL_DIR",		   CFG_STR,    F(spool_dir),		"var/spool", 0, 0 },
 	{ "RETRY_AFTER_CAP_S",	   CFG_INT,    F(retry_after_cap_s),	"10",	0, 600 },
-	{ "DATABASE_URL",	   CFG_STR,    F(database_url),		"postgresql:///imagegen", 0, 0 },
+	{ "DATABASE_URL",	   CFG_SECRET, F(database_url),		"postgresql:///imagegen", 0, 0 },
 	{ "DB_CONNECT_TIMEOUT_S",  CFG_INT,    F(db_connect_timeout_s),	"2",	1, 60 },
 	{ "PROMPT_MAX_CHARS",	   CFG_INT,    F(prompt_max_chars),	"10000", 1, 1000000 },
 	{ "PROMPT_OPTIMIZE_ABOVE", CFG_INT,    F(prompt_optimize_above), "3000", 1, 1000000 },

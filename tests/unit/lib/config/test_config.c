@@ -144,11 +144,53 @@ Test(config, malformed_environment_value_is_named)
 Test(config, secrets_are_listed_for_redaction)
 {
 	const char *s[8];
+	char buf[128];
+	bool secret;
 
 	setenv("GEMINI_API_KEY", "g-secret", 1);
+	setenv("DATABASE_URL", "postgresql://u:pw@db.internal/x", 1);
 	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK);
-	cr_assert_eq(cfg_secrets(&cfg, s, 8), 1);
-	cr_assert_str_eq(s[0], "g-secret");
+	cr_assert_eq(cfg_secrets(&cfg, s, 8), 2);
+	cr_assert_str_eq(s[0], "postgresql://u:pw@db.internal/x");
+	cr_assert_str_eq(s[1], "g-secret");
+	/* config-get says "set", never the URL with its password */
+	cr_assert_eq(cfg_text_get(&cfg, "DATABASE_URL", buf, sizeof(buf),
+	    &secret), 0);
+	cr_assert(secret);
 	cfg_fini(&cfg);
 	unsetenv("GEMINI_API_KEY");
+	unsetenv("DATABASE_URL");
+}
+
+Test(config, auth_off_only_on_loopback)
+{
+	static const struct {
+		const char	*auth, *listen;
+		enum err	 want;
+	} cases[] = {
+		{ "on", "0.0.0.0:80", ERR_OK },
+		{ "off", "127.0.0.1:8003", ERR_OK },
+		{ "off", "[::1]:8003", ERR_OK },
+		{ "off", "unix:/run/imagegen/nginx.sock", ERR_OK },
+		{ "off", "0.0.0.0:80", ERR_INVALID_FIELD },
+		{ "off", "203.0.113.5:443", ERR_INVALID_FIELD },
+		{ "off", "1270.0.0.1:80", ERR_INVALID_FIELD },
+		{ "off", "[::]:80", ERR_INVALID_FIELD },
+		{ "maybe", "127.0.0.1:8003", ERR_INVALID_FIELD },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv("AUTH", cases[i].auth, 1);
+		setenv("HTTP_LISTEN", cases[i].listen, 1);
+		cr_expect_eq(cfg_load(&cfg, NULL, why, sizeof(why)),
+		    cases[i].want, "AUTH=%s HTTP_LISTEN=%s: %s", cases[i].auth,
+		    cases[i].listen, why);
+		if (cases[i].want == ERR_OK)
+			cfg_fini(&cfg);
+		else
+			cr_expect_not_null(strstr(why, "AUTH"), "%s", why);
+	}
+	unsetenv("AUTH");
+	unsetenv("HTTP_LISTEN");
 }

@@ -4,6 +4,8 @@
  * the SSRF cases (bypass URLs) in one table.
  * Not here: the connect-time refusal (tests/unit/lib/http/test_http.c).
  */
+#include <stdio.h>
+
 #include <criterion/criterion.h>
 
 #include "lib/core/util.h"
@@ -83,4 +85,5 @@ Test(fetch, ssrf_cases)
 		    "case %zu: %s (base %s)", i, ssrf_cases[i].url ?
 		    ssrf_cases[i].url : "NULL",
 		    ssrf_cases[i].base ? ssrf_cases[i].base : "none");
+	printf("SSRF cases: %zu\n", NELEM(ssrf_cases));	/* check-deep */
 }
