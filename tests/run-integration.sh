@@ -15,6 +15,8 @@ export OLLAMA_TIMEOUT_MS=${OLLAMA_TIMEOUT_MS:-1500} OLLAMA_CONNECT_MS=500
 export POLL_INTERVAL_MS=100 POLL_TIMEOUT_S=5 PROVIDER_TIMEOUT_MS=2000
 export CIRCUIT_FAILURES=3 CIRCUIT_COOLDOWN_S=2 GENERATE_TIMEOUT_S=15
 export RETRY_AFTER_CAP_S=2 IMAGE_MAX_BYTES=16777216
+# A database that stops answering is given up after 3 + 2 s (test_db_hang).
+export DB_STATEMENT_TIMEOUT_MS=3000
 # A killed runner's jobs are taken over after 2 s (the drills).
 export RUNNER_LEASE_S=2
 # Webhooks: signed with a test secret, the loopback receiver allowed,
