@@ -38,6 +38,25 @@ fsync_dir(const char *dir)
 	return rc;
 }
 
+/* mkdir -p dir (SPOOL_DIR is relative by default: var/spool). */
+static int
+make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (i = 1; p[i] != '\0'; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0750) != 0 && errno != EEXIST)
+			return -1;
+		p[i] = '/';
+	}
+	return mkdir(p, 0750) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 static int
 is_record_name(const char *n)
 {
@@ -88,7 +107,7 @@ spool_room(const char *dir, long max_bytes)
 {
 	struct spool_stat st;
 
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+	if (make_dirs(dir) != 0)
 		return errno_err(errno);
 	if (access(dir, W_OK | X_OK) != 0)
 		return ERR_STORAGE;

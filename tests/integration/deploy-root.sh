@@ -30,21 +30,33 @@ key() {	# key UNIT KEY: the last value of KEY= in the installed unit
 	sed -n "s/^$2=//p" "$D/etc/systemd/system/$1.service" | tail -n 1
 }
 
-# unit_run UNIT: its ExecStart as systemd would run it (in the background
-# for a long-running unit; pid in DIR/UNIT.pid).
-unit_run() {
-	groups=$(key "$1" SupplementaryGroups)
-	envs=$(sed -n 's/^Environment=//p' "$D/etc/systemd/system/$1.service")
-	set -- "$1" "$(key "$1" Type)" "$(key "$1" UMask)" "$(key "$1" ExecStart)"
-	cmd="cd '$(key "$1" WorkingDirectory)' && umask $3 && exec env -i \
-	    PATH=/usr/bin:/bin ASAN_OPTIONS=detect_leaks=0 $envs $4"
-	if [ "$2" = oneshot ]; then
-		setpriv --reuid=$U --regid=$U --init-groups sh -c "$cmd"
-		return
-	fi
+# as_unit UNIT CMD...: CMD as systemd runs the unit's commands: its
+# User=, UMask=, WorkingDirectory=, Environment= and nothing else. It
+# execs: call it in a subshell.
+as_unit() {
+	u=$1; shift
+	groups=$(key "$u" SupplementaryGroups)
+	envs=$(sed -n 's/^Environment=//p' "$D/etc/systemd/system/$u.service")
 	gopt=--init-groups
 	[ -z "$groups" ] || gopt=--groups=$(getent group "$groups" | cut -d: -f3)
-	setpriv --reuid=$U --regid=$U $gopt sh -c "$cmd" </dev/null >>"$D/$1.out" 2>&1 &
+	exec setpriv --reuid=$U --regid=$U $gopt sh -c "cd '$(key "$u" \
+	    WorkingDirectory)' && umask $(key "$u" UMask) && exec env -i \
+	    PATH=/usr/bin:/bin ASAN_OPTIONS=detect_leaks=0 $envs $*"
+}
+
+# unit_run UNIT: its ExecStartPre= lines (any failure: the unit does not
+# start, as with systemd), then its ExecStart (in the background for a
+# long-running unit; pid in DIR/UNIT.pid).
+unit_run() {
+	sed -n 's/^ExecStartPre=//p' "$D/etc/systemd/system/$1.service" >"$D/pre"
+	while read -r pre; do
+		(as_unit "$1" "$pre") >>"$D/$1.out" 2>&1 </dev/null || return 1
+	done <"$D/pre"
+	if [ "$(key "$1" Type)" = oneshot ]; then
+		(as_unit "$1" "$(key "$1" ExecStart)") >>"$D/$1.out" 2>&1
+		return
+	fi
+	(as_unit "$1" "$(key "$1" ExecStart)") </dev/null >>"$D/$1.out" 2>&1 &
 	echo $! >"$D/$1.pid"
 }
 
@@ -109,9 +121,11 @@ EOF
 up() {	# BIN HTTP_PORT WAIT_PORT DBURL SB_BASE
 	install_root "$1"
 	env_file "$4" "$5" "$3"
-	unit_run imagegen-migrate
-	unit_run imagegen-runner
-	unit_run imagegen
+	# With the database down the oneshot fails (systemd tries it again
+	# every 10 s); the units that only Want it start all the same.
+	unit_run imagegen-migrate || echo "imagegen-migrate failed" >&2
+	unit_run imagegen-runner || echo "imagegen-runner did not start" >&2
+	unit_run imagegen || echo "imagegen did not start" >&2
 	nginx_site "$2" "$3"
 }
 

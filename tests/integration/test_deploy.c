@@ -7,6 +7,7 @@
  * it generates.
  */
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,17 +121,20 @@ static void
 deploy_wait_health(const char *dir)
 {
 	struct itest_res r;
+	char last[256] = "";
+	long st = 0;
 	int i;
 
-	for (i = 0; i < 300; i++, usleep(100 * 1000)) {
+	for (i = 0; i < 300 && st != 200; i++) {
+		if (i > 0)
+			usleep(100 * 1000);
 		itest_get(&r, "/health");
-		if (r.status == 200)
-			break;
+		st = r.status;
+		snprintf(last, sizeof(last), "%s", r.body ? r.body : "");
 		itest_res_fini(&r);
 	}
-	cr_assert_eq(r.status, 200, "no 200 from /health (%ld %s): see %s",
-	    r.status, r.body, dir);
-	itest_res_fini(&r);
+	cr_assert_eq(st, 200, "no 200 from /health (%ld %s): see %s", st,
+	    last, dir);
 }
 
 /* The image at local_url (/storage/...), through nginx, against its
@@ -172,9 +176,10 @@ deploy_down(void)
 	deploy_db("DROP DATABASE IF EXISTS imagegen_deploy");
 }
 
-/* Installs into deploy_dir, starts it, points itest at its nginx. */
+/* Installs into deploy_dir with DATABASE_URL dburl, starts it, points
+ * itest at its nginx. */
 static void
-deploy_up(void)
+deploy_up(const char *dburl)
 {
 	char cmd[1024], base[64];
 	int port = free_port(), wait_port = free_port();
@@ -183,10 +188,8 @@ deploy_up(void)
 	deploy_db("DROP DATABASE IF EXISTS imagegen_deploy");
 	deploy_db("CREATE DATABASE imagegen_deploy OWNER imagegen");
 	snprintf(cmd, sizeof(cmd), "sh '%s/tests/integration/deploy-root.sh' "
-	    "up %s '%s/build/rel/imagegen' %d %d "
-	    "postgresql://imagegen@127.0.0.1:%s/imagegen_deploy %s >&2",
-	    root(), deploy_dir, root(), port, wait_port, getenv("PG_PORT"),
-	    getenv("SB_BASE"));
+	    "up %s '%s/build/rel/imagegen' %d %d %s %s >&2", root(),
+	    deploy_dir, root(), port, wait_port, dburl, getenv("SB_BASE"));
 	cr_assert_eq(system(cmd), 0, "deploy-root.sh up failed: see %s",
 	    deploy_dir);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
@@ -201,8 +204,11 @@ Test(deploy, production_install_serves_its_images, .fini = deploy_down,
 	    "Prefer: wait=60", NULL };
 	struct itest_res r;
 	json_t *img;
+	char url[128];
 
-	deploy_up();
+	snprintf(url, sizeof(url), "postgresql://imagegen@127.0.0.1:%s/"
+	    "imagegen_deploy", getenv("PG_PORT"));
+	deploy_up(url);
 	itest_call(&r, "POST", "/unified/generate", hdr, "{\"prompt\":"
 	    "\"a red fox in snow\",\"provider\":\"gemini\"}", (size_t)-1);
 	cr_assert_eq(r.status, 200, "generate: %ld %s", r.status, r.body);
@@ -210,6 +216,28 @@ Test(deploy, production_install_serves_its_images, .fini = deploy_down,
 	deploy_fetch_image(deploy_dir, json_string_value(json_object_get(img,
 	    "local_url")));
 	itest_res_fini(&r);
+}
+
+/* At boot the database may not be up yet: the migrations unit fails (and
+ * is tried again), the service and the runner start all the same. */
+Test(deploy, production_install_starts_with_the_database_down,
+    .fini = deploy_down, .timeout = 120)
+{
+	struct itest_res r;
+	char path[128];
+	FILE *f;
+	long pid = 0;
+
+	deploy_up("postgresql://imagegen@127.0.0.1:1/imagegen_deploy");
+	itest_get(&r, "/health");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "status"), "degraded");
+	itest_res_fini(&r);
+	snprintf(path, sizeof(path), "%s/imagegen-runner.pid", deploy_dir);
+	cr_assert_not_null(f = fopen(path, "r"), "the runner did not start");
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	cr_assert_eq(kill((pid_t)pid, 0), 0, "the runner is not running");
 }
 
 Test(deploy, temp_files_are_never_served)

@@ -97,6 +97,20 @@ Test(spool, full_spool_is_507_insufficient_storage)
 	json_decref(b);
 }
 
+/* The default SPOOL_DIR is var/spool under the working directory, whose
+ * var/ a fresh install does not have. */
+Test(spool, makes_its_missing_parents)
+{
+	char nested[128];
+	json_t *j = record("33333333-6d2c-4e0f-9a51-0c1d2e3f4a5b", 10);
+
+	snprintf(nested, sizeof(nested), "%s/var/spool", dir);
+	cr_assert_eq(spool_room(nested, 1 << 20), ERR_OK);
+	cr_assert_eq(spool_write(nested, 1 << 20, j), ERR_OK);
+	cr_assert_eq(spool_count(nested), 1);
+	json_decref(j);
+}
+
 Test(spool, unwritable_spool_has_no_room)
 {
 	cr_assert_eq(spool_room("/dev/null/spool", 1 << 20), ERR_STORAGE);
