@@ -172,29 +172,19 @@ Test(drills, database_restart_under_load, .timeout = 120)
 	itest_res_fini(&r);
 }
 
-static const char *const async_h[] = { "Content-Type: application/json",
-    "Prefer: respond-async", NULL };
-
 /* count async Gemini jobs; their ids go to ids[*n...]. */
 static void
-jobs_submit(char ids[][40], int *n, int count)
+jobs_submit(char ids[][64], int *n, int count)
 {
-	struct itest_res r;
-
-	for (; count > 0; count--, (*n)++) {
-		itest_call(&r, "POST", "/unified/generate", async_h,
-		    "{\"prompt\":\"a lighthouse in a storm\",\"provider\":"
-		    "\"gemini\",\"fallback\":false}", (size_t)-1);
-		cr_assert_eq(r.status, 202, "%s", r.body);
-		snprintf(ids[*n], 40, "%s", itest_str(&r, "generation_id"));
-		itest_res_fini(&r);
-	}
+	for (; count > 0; count--, (*n)++)
+		itest_submit_async("{\"prompt\":\"a lighthouse in a storm\","
+		    "\"provider\":\"gemini\",\"fallback\":false}", ids[*n]);
 }
 
 /* How many of ids[0..n) have no final state recorded (yet); *done
  * counts those recorded completed. */
 static int
-jobs_unended(char ids[][40], int n, int *done)
+jobs_unended(char ids[][64], int n, int *done)
 {
 	static const char *const final[] = { "completed", "failed",
 	    "cancelled" };
@@ -253,7 +243,7 @@ spooled_some(void)
 Test(drills, nothing_lost_through_db_runner_and_worker_faults,
     .init = itest_faults_clear, .fini = itest_faults_clear, .timeout = 240)
 {
-	char ids[32][40];
+	char ids[32][64];
 	int n = 0, survived = 0, done = 0, i;
 
 	itest_fault("gemini", "{\"latency_ms\":1500}");
