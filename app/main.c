@@ -107,6 +107,7 @@ cmd_migrate(struct config *cfg, const char *envfile, int argc, char **argv)
 	(void)argv;
 	log_init(&log, STDERR_FILENO, cfg, "migrate");
 	db_init(&db, cfg, &log);
+	db.statement_timeout_ms = 0;	/* a migration may take its time */
 	e = db_migrate(&db, &applied, why, sizeof(why));
 	db_close(&db);
 	if (e != ERR_OK) {

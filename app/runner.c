@@ -18,6 +18,7 @@
 #include "lib/db/jobs.h"
 #include "lib/db/queue.h"
 #include "lib/db/spool.h"
+#include "lib/storage/sweep.h"
 #include "lib/gen/deliver.h"
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
@@ -31,6 +32,8 @@
 #define REAP_EVERY_MS	5000
 #define RENEW_RETRY_MS	100	/* a renewal that failed, again after */
 #define CIRCUITS_EVERY_MS 500	/* circuits other hosts opened, read */
+#define SPOOL_EVERY_MS	1000	/* spooled records written back */
+#define SPOOL_BATCH	50	/* at most, per tick */
 #define STEP_MAX_MS	250
 #define DONE_MAX	64
 
@@ -63,6 +66,7 @@ struct runner {
 	char			 id[160];	/* host:pid */
 	bool			 wake;		/* a job was queued */
 	int64_t			 claim_at, renew_at, reap_at, circuits_at;
+	int64_t			 spool_at;
 };
 
 static volatile sig_atomic_t stopping;
@@ -370,24 +374,46 @@ runner_circuits(struct runner *r)
 	json_decref(open);
 }
 
+/* Spooled records (jobs that ended while the database was down) back
+ * into the database; a record that cannot go is set aside (poison/). */
+static void
+runner_spool(struct runner *r)
+{
+	struct spool_tally t;
+	enum err e;
+
+	if (spool_count(r->cfg->spool_dir) == 0)
+		return;
+	e = spool_replay(&r->db, r->cfg->spool_dir, SPOOL_BATCH,
+	    (int)r->cfg->spool_replay_tries, &t);
+	if (t.replayed > 0)
+		log_info(&r->log, "%d spooled job records written", t.replayed);
+	if (t.retried + t.poisoned > 0)
+		log_warn(&r->log, "spooled records: %d failed (tried again "
+		    "later), %d set aside in %s/poison", t.retried, t.poisoned,
+		    r->cfg->spool_dir);
+	if (e != ERR_OK)
+		log_info(&r->log, "spool replay waits for the database");
+}
+
 /* Leases, the reaper and the spool, each on its own clock. */
 static void
 runner_chores(struct runner *r)
 {
 	int64_t now = time_mono_ms();
 	long n = 0;
-	int k = 0;
 
 	/* A failed renewal (the database was away) is tried again at once:
 	 * the leases must be ours again before another runner sees them
-	 * lapsed. The spool goes back first: its jobs have ended. */
+	 * lapsed. */
 	if (now >= r->renew_at) {
-		if (spool_count(r->cfg->spool_dir) > 0 && spool_replay(&r->db,
-		    r->cfg->spool_dir, 50, &k) == ERR_OK && k > 0)
-			log_info(&r->log, "%d spooled job records written", k);
 		r->renew_at = db_queue_renew(&r->db, r->id,
 		    r->cfg->runner_lease_s) == ERR_OK ? now +
 		    r->cfg->runner_lease_s * 1000 / 3 : now + RENEW_RETRY_MS;
+	}
+	if (now >= r->spool_at) {
+		r->spool_at = now + SPOOL_EVERY_MS;
+		runner_spool(r);
 	}
 	if (now >= r->circuits_at) {
 		r->circuits_at = now + CIRCUITS_EVERY_MS;
@@ -517,6 +543,20 @@ runner_fini(struct runner *r)
 	db_close(&r->db);
 }
 
+/* The temp files of writers killed before their rename: removed. */
+static void
+runner_sweep(struct runner *r)
+{
+	const char *dirs[] = { r->cfg->storage_dir, r->cfg->spool_dir };
+	size_t i;
+	long n;
+
+	for (i = 0; i < NELEM(dirs); i++)
+		if (store_sweep_tmp(dirs[i], &n) == ERR_OK && n > 0)
+			log_info(&r->log, "%ld temp files of dead writers "
+			    "removed from %s", n, dirs[i]);
+}
+
 int
 runner_run(const struct config *cfg)
 {
@@ -539,6 +579,7 @@ runner_run(const struct config *cfg)
 		rc = 71;
 		goto out;
 	}
+	runner_sweep(&r);
 	log_info(&r.log, "runner %s started: up to %ld jobs at once, wait "
 	    "endpoint %s", r.id, cfg->runner_max_inflight,
 	    cfg->runner_wait_listen[0] ? cfg->runner_wait_listen : "off");

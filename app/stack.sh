@@ -65,7 +65,7 @@ pg_up() {
 	if ! as_pg "$PGBIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
 		as_pg "$PGBIN/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w \
 		    -t 60 -o "-p $PG_PORT -k $pg -c listen_addresses=127.0.0.1 \
-		    -c fsync=off -c max_connections=200" start >/dev/null
+		    -c max_connections=200" start >/dev/null
 	fi
 	psql_pg -tAc "SELECT 1 FROM pg_roles WHERE rolname='imagegen'" |
 	    grep -q 1 || psql_pg -qc "CREATE ROLE imagegen LOGIN"
@@ -80,6 +80,9 @@ psql_pg() {
 pg_down() {
 	pg=$(readlink -f "$VAR/pg" 2>/dev/null || echo "$VAR/pg")
 	[ -f "$pg/data/PG_VERSION" ] || return 0
+	# A cluster a drill stopped (SIGSTOP) would not stop: continue it.
+	pm=$(head -n 1 "$pg/data/postmaster.pid" 2>/dev/null || true)
+	[ -z "$pm" ] || kill -CONT "$pm" $(ps -o pid= --ppid "$pm") 2>/dev/null || true
 	as_pg "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null \
 	    2>&1 || true
 }

@@ -21,6 +21,8 @@ export RETRY_AFTER_CAP_S=2 IMAGE_MAX_BYTES=16777216
 # that test_ssrf sees an allowed name resolving to loopback refused when
 # curl connects.
 export PROVIDER_ALLOWED_HOSTS=cdn.leonardo.ai,im.runware.ai,localhost
+# A database that stops answering is given up after 3 + 2 s (test_db_hang).
+export DB_STATEMENT_TIMEOUT_MS=3000
 # A killed runner's jobs are taken over after 2 s (the drills).
 export RUNNER_LEASE_S=2
 # Webhooks: signed with a test secret, the loopback receiver allowed,

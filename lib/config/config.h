@@ -29,10 +29,17 @@ struct config {
 	char		*public_base_url;	/* "" = relative URLs */
 	char		*storage_dir;
 	char		*spool_dir;		/* job records while DB is down */
+	long		 spool_max_bytes;	/* then 507 insufficient_storage */
+	long		 spool_replay_tries;	/* then the record is poison */
 	long		 retry_after_cap_s;	/* longest Retry-After honoured */
 	/* database */
 	char		*database_url;
 	long		 db_connect_timeout_s;
+	long		 db_statement_timeout_ms; /* server's; client waits +2 s */
+	long		 db_keepalives_idle_s;	/* TCP keepalives (libpq) */
+	long		 db_keepalives_interval_s;
+	long		 db_keepalives_count;
+	long		 db_tcp_user_timeout_ms; /* unacknowledged data */
 	/* prompt */
 	long		 prompt_max_chars;
 	long		 prompt_optimize_above;

@@ -2,6 +2,8 @@
  * lib/db/db.c - lazy connection, statement execution and error mapping.
  * Not here: table-specific queries, schema (migrations/).
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +11,9 @@
 #include "lib/db/db.h"
 
 #define DB_RETRY_MS	250
+/* The client waits this much longer than the server's statement_timeout
+ * before it gives the connection up (the server could not even cancel). */
+#define DB_GRACE_MS	2000
 
 void
 db_init(struct db *db, const struct config *cfg, struct log *log)
@@ -16,6 +21,8 @@ db_init(struct db *db, const struct config *cfg, struct log *log)
 	memset(db, 0, sizeof(*db));
 	db->url = cfg->database_url;
 	db->connect_timeout_s = cfg->db_connect_timeout_s;
+	db->statement_timeout_ms = cfg->db_statement_timeout_ms;
+	db->cfg = cfg;
 	db->log = log;
 	db_scope_set(db, "*");
 }
@@ -45,16 +52,46 @@ db_drop(struct db *db, const char *why)
 
 static enum err	db_listen_all(struct db *);
 
-enum err
-db_conn_get(struct db *db, PGconn **out)
+/* libpq connection keywords and values: keepalives and timeouts from the
+ * configuration, then DATABASE_URL (which overrides what it sets). */
+struct db_params {
+	char	 idle[16], interval[16], count[16], user_to[16], options[64];
+	char	 timeout[16];
+	const char *keys[11], *vals[11];
+};
+
+static void
+db_params_fill(const struct db *db, struct db_params *p)
 {
-	char timeout[16];
 	/* GSS encryption off unless DATABASE_URL asks for it (it comes
 	 * later, so it wins): probing Kerberos on every connect costs time
 	 * and about 1 MB of each worker's memory for nothing on loopback. */
-	const char *keys[] = { "gssencmode", "dbname", "connect_timeout",
+	static const char *const keys[] = { "gssencmode", "keepalives",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "options", "dbname", "connect_timeout",
 	    "application_name", NULL };
-	const char *vals[] = { "disable", db->url, timeout, "imagegen", NULL };
+	const struct config *c = db->cfg;
+
+	snprintf(p->idle, sizeof(p->idle), "%ld", c->db_keepalives_idle_s);
+	snprintf(p->interval, sizeof(p->interval), "%ld",
+	    c->db_keepalives_interval_s);
+	snprintf(p->count, sizeof(p->count), "%ld", c->db_keepalives_count);
+	snprintf(p->user_to, sizeof(p->user_to), "%ld",
+	    c->db_tcp_user_timeout_ms);
+	snprintf(p->options, sizeof(p->options), "-c statement_timeout=%ld",
+	    db->statement_timeout_ms);
+	snprintf(p->timeout, sizeof(p->timeout), "%ld", db->connect_timeout_s);
+	memcpy(p->keys, keys, sizeof(keys));
+	p->vals[0] = "disable"; p->vals[1] = "1"; p->vals[2] = p->idle;
+	p->vals[3] = p->interval; p->vals[4] = p->count;
+	p->vals[5] = p->user_to; p->vals[6] = p->options; p->vals[7] = db->url;
+	p->vals[8] = p->timeout; p->vals[9] = "imagegen"; p->vals[10] = NULL;
+}
+
+enum err
+db_conn_get(struct db *db, PGconn **out)
+{
+	struct db_params p;
 
 	*out = NULL;
 	/* An idle connection the server closed (a restart) is found out
@@ -68,8 +105,8 @@ db_conn_get(struct db *db, PGconn **out)
 		db_close(db);
 	if (time_mono_ms() < db->retry_at_ms)
 		return ERR_DB_UNAVAILABLE;
-	snprintf(timeout, sizeof(timeout), "%ld", db->connect_timeout_s);
-	db->conn = PQconnectdbParams(keys, vals, 1);
+	db_params_fill(db, &p);
+	db->conn = PQconnectdbParams(p.keys, p.vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_drop(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
@@ -177,6 +214,52 @@ db_result(struct db *db, PGconn *c, PGresult *r, PGresult **out)
 	return e;
 }
 
+/* Waits until what was sent on c is flushed and its answer is in. NULL
+ * when it is, else why not: the connection broke, or no answer came in
+ * statement_timeout + DB_GRACE_MS (a stopped server, a host gone without
+ * a reset): the caller is not held forever. */
+static const char *
+db_wait(struct db *db, PGconn *c)
+{
+	int64_t end = time_mono_ms() + db->statement_timeout_ms + DB_GRACE_MS;
+	struct pollfd p = { .fd = PQsocket(c) };
+	int fl, n, left;
+
+	for (;;) {
+		if ((fl = PQflush(c)) < 0)
+			return PQerrorMessage(c);
+		if (fl == 0 && !PQisBusy(c))
+			return NULL;
+		left = (int)(end - time_mono_ms());
+		if (db->statement_timeout_ms > 0 && left <= 0)
+			return "no answer within DB_STATEMENT_TIMEOUT_MS + 2 s";
+		p.events = POLLIN | (fl > 0 ? POLLOUT : 0);
+		n = poll(&p, 1, db->statement_timeout_ms > 0 ? left : -1);
+		if (n < 0 && errno != EINTR)
+			return "poll failed";
+		if (n > 0 && PQconsumeInput(c) == 0)
+			return PQerrorMessage(c);
+	}
+}
+
+/* The verdict on what was sent on c (sent: the PQsend* result). */
+static enum err
+db_reply(struct db *db, PGconn *c, int sent, PGresult **out)
+{
+	PGresult *r = NULL, *next;
+	const char *why = sent ? db_wait(db, c) : PQerrorMessage(c);
+
+	if (why != NULL) {
+		db_drop(db, why);
+		return ERR_DB_UNAVAILABLE;
+	}
+	while ((next = PQgetResult(c)) != NULL) {
+		PQclear(r);
+		r = next;
+	}
+	return db_result(db, c, r, out);
+}
+
 enum err
 db_exec(struct db *db, const char *sql, int nparams,
     const char *const *params, PGresult **out)
@@ -189,7 +272,7 @@ db_exec(struct db *db, const char *sql, int nparams,
 	if ((e = db_conn_get(db, &c)) != ERR_OK ||
 	    (e = db_scope_sync(db, c)) != ERR_OK)
 		return e;
-	return db_result(db, c, PQexecParams(c, sql, nparams, NULL, params,
+	return db_reply(db, c, PQsendQueryParams(c, sql, nparams, NULL, params,
 	    NULL, NULL, 0), out);
 }
 
@@ -213,13 +296,13 @@ db_exec_hot(struct db *db, const char *sql, int nparams,
 		return db_exec(db, sql, nparams, params, out);
 	snprintf(name, sizeof(name), "hot%zu", i);
 	if (i == db->nprepared) {
-		if ((e = db_result(db, c, PQprepare(c, name, sql, nparams,
+		if ((e = db_reply(db, c, PQsendPrepare(c, name, sql, nparams,
 		    NULL), NULL)) != ERR_OK)
 			return e;
 		db->prepared[db->nprepared++] = sql;
 	}
-	return db_result(db, c, PQexecPrepared(c, name, nparams, params, NULL,
-	    NULL, 0), out);
+	return db_reply(db, c, PQsendQueryPrepared(c, name, nparams, params,
+	    NULL, NULL, 0), out);
 }
 
 enum err

@@ -23,6 +23,8 @@ struct db {
 	PGconn		*conn;		/* NULL until first use */
 	const char	*url;		/* borrowed from config */
 	long		 connect_timeout_s;
+	const struct config *cfg;	/* borrowed: keepalives, timeouts */
+	long		 statement_timeout_ms;	/* 0 = none (migrations) */
 	int64_t		 retry_at_ms;	/* no reconnect before (monotonic) */
 	struct log	*log;		/* borrowed */
 	const char *const *listen;	/* channels LISTENed on each connect,

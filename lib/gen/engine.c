@@ -323,6 +323,22 @@ plan_for(struct run_state *s, struct plan *pl, char *why, size_t whylen,
 	*e = plan_build(&in, pl, why, whylen);
 }
 
+/* The final record to the spool (the database is down). A full spool
+ * (SPOOL_MAX_BYTES) is ERR_STORAGE_FULL, 507 insufficient_storage, as
+ * /health then says: the record is lost, and logged. */
+static void
+record_spool(struct run_state *s)
+{
+	const struct config *cfg = s->env->cfg;
+	enum err e = spool_write(cfg->spool_dir, cfg->spool_max_bytes,
+	    s->out->record);
+
+	if (e != ERR_OK)
+		log_error(s->env->log, "job %s could not be spooled to %s (%s): "
+		    "its record is lost", json_string_value(json_object_get(
+		    s->out->record, "id")), cfg->spool_dir, err_code(e));
+}
+
 static void
 record_finish(struct run_state *s)
 {
@@ -352,9 +368,7 @@ record_finish(struct run_state *s)
 		json_array_append_new(json_object_get(r, "warnings"),
 		    json_string("database unavailable: the job is kept on "
 		    "local disk and written when the database is back"));
-		if (spool_write(s->env->cfg->spool_dir, r) != ERR_OK)
-			log_error(s->env->log, "job %s could not be spooled",
-			    json_string_value(json_object_get(r, "id")));
+		record_spool(s);
 	}
 }
 

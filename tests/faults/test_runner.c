@@ -211,17 +211,9 @@ sql(struct db *db, const char *q)
 static void
 submit(char ids[][64], int *n, int count)
 {
-	struct itest_res r;
-	int k;
-
-	for (k = 0; k < count; k++, (*n)++) {
-		itest_call(&r, "POST", "/unified/generate", async_h,
-		    "{\"prompt\":\"a shared lane\",\"provider\":\"gemini\","
-		    "\"fallback\":false}", (size_t)-1);
-		cr_assert_eq(r.status, 202, "%s", r.body);
-		snprintf(ids[*n], 64, "%s", itest_str(&r, "generation_id"));
-		itest_res_fini(&r);
-	}
+	for (; count > 0; count--, (*n)++)
+		itest_submit_async("{\"prompt\":\"a shared lane\",\"provider\":"
+		    "\"gemini\",\"fallback\":false}", ids[*n]);
 }
 
 /* Two runners on one database, each with jobs of a provider capped at

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 
+#include <criterion/criterion.h>
 #include <curl/curl.h>
 
 #include "tests/helpers/itest.h"
@@ -112,6 +113,19 @@ void
 itest_get(struct itest_res *r, const char *path)
 {
 	itest_call(r, "GET", path, NULL, NULL, 0);
+}
+
+void
+itest_submit_async(const char *body, char id[64])
+{
+	static const char *const h[] = { "Content-Type: application/json",
+	    "Prefer: respond-async", NULL };
+	struct itest_res r;
+
+	itest_call(&r, "POST", "/unified/generate", h, body, (size_t)-1);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(id, 64, "%s", itest_str(&r, "generation_id"));
+	itest_res_fini(&r);
 }
 
 void

@@ -33,6 +33,9 @@ void		 itest_call(struct itest_res *r, const char *method,
 		    const char *path, const char *const *headers,
 		    const char *body, size_t blen);
 void		 itest_get(struct itest_res *r, const char *path);
+/* POST /unified/generate of body with Prefer: respond-async, which must
+ * answer 202; its generation_id into id. */
+void		 itest_submit_async(const char *body, char id[64]);
 void		 itest_res_fini(struct itest_res *r);
 /* Value of a response header (case-insensitive), malloc'd, or NULL. */
 char		*itest_header(const struct itest_res *r, const char *name);

@@ -170,14 +170,14 @@ Test(db_jobs, spool_then_replay)
 	char dir[] = "/tmp/imagegen-spool-XXXXXX";
 	json_t *job = job_new("completed", "gemini"), *got = NULL;
 	const char *id = json_string_value(json_object_get(job, "id"));
-	int n = 0;
+	struct spool_tally n;
 
 	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_eq(spool_write(dir, job), ERR_OK);
+	cr_assert_eq(spool_write(dir, 1 << 20, job), ERR_OK);
 	cr_assert_eq(spool_count(dir), 1);
 	cr_assert_eq(db_jobs_get(&db, id, &got), ERR_NOT_FOUND);
-	cr_assert_eq(spool_replay(&db, dir, 10, &n), ERR_OK);
-	cr_assert_eq(n, 1);
+	cr_assert_eq(spool_replay(&db, dir, 10, 3, &n), ERR_OK);
+	cr_assert_eq(n.replayed, 1);
 	cr_assert_eq(spool_count(dir), 0);
 	cr_assert_eq(db_jobs_get(&db, id, &got), ERR_OK);
 	json_decref(got);
