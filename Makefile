@@ -178,7 +178,8 @@ build/plain/tests/%: tests/%.c $(plain_OBJ) $(patsubst %.c,build/plain/%.o,$(HEL
 
 check-deep: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEEP_PKGS)"
-	@$(MAKE) --no-print-directory all $(SANDBOX_BIN) $(FUZZ_BIN) $(PLAIN_UNIT)
+	@$(MAKE) --no-print-directory all $(SANDBOX_BIN) $(FUZZ_BIN) $(PLAIN_UNIT) \
+	    build/san/imagegen $(ITEST_BIN) build/san/tests/unit/lib/gen/test_fetch
 	@sh tests/check-deep.sh "$(FUZZ_BIN)" "$(PLAIN_UNIT)"
 
 # --- benchmarks (figures, never pass/fail) -----------------------------------

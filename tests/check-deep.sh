@@ -2,7 +2,8 @@
 # tests/check-deep.sh - make check-deep: each libFuzzer driver for
 # FUZZ_SECONDS (default 60) on its corpus under tests/fuzz/corpus/NAME/
 # (new inputs are kept there), then valgrind memcheck over every unit test
-# binary (plain build), demanding zero errors and zero definite leaks.
+# binary (plain build), demanding zero errors and zero definite leaks,
+# then the security tests and fault drills with their figures.
 # Prints what ran and for how long. Usage: check-deep.sh "fuzzers" "tests"
 # Not here: building (Makefile).
 set -u
@@ -47,5 +48,29 @@ if sh tests/faults/load.sh build/rel/imagegen; then
 else
 	fail=$((fail + 1))
 fi
+# Security and fault figures, counted by the tests that check them, each
+# on a fresh test stack: auth, CSRF and SSRF cases, faults survived,
+# records lost.
+SEC="build/san/tests/unit/lib/gen/test_fetch build/san/tests/integration/test_auth
+build/san/tests/integration/test_browser build/san/tests/integration/test_ssrf"
+rm -rf "$LOGS/security"
+if TEST_LOGS=$LOGS/security sh tests/run-integration.sh build/san/imagegen \
+    $SEC >"$LOGS/security.log" 2>&1; then
+	pass=$((pass + 1))
+	ssrf_http=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' \
+	    "$LOGS/security/build_san_tests_integration_test_ssrf.log")
+	cat "$LOGS/security/"*.log | grep -E '^(auth|csrf|SSRF) cases: ' |
+	    sed "s/^SSRF cases: \(.*\)/SSRF cases: \1 URL checks + $ssrf_http through nginx/"
+else
+	printf 'FAIL  security tests\n'; tail -n 40 "$LOGS/security.log"
+	fail=$((fail + 1))
+fi
+if sh tests/faults/drills.sh build/san/imagegen >"$LOGS/drills.log" 2>&1; then
+	pass=$((pass + 1))
+else
+	printf 'FAIL  fault drills\n'; grep -v '^ok ' "$LOGS/drills.log" | head -n 40
+	fail=$((fail + 1))
+fi
+grep -E '^(faults survived|records lost): ' "$LOGS/drills.log"
 echo "check-deep: $pass passed, $fail failed"
 [ "$fail" = 0 ]

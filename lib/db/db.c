@@ -166,26 +166,6 @@ db_notify_next(struct db *db, char *channel, size_t chlen, char *payload,
 	return true;
 }
 
-static enum err	db_result(struct db *, PGconn *, PGresult *, PGresult **);
-
-/* Sets the wanted scope on the connection if it has another one. */
-static enum err
-db_scope_sync(struct db *db, PGconn *c)
-{
-	const char *p[1] = { db->scope_want };
-	enum err e;
-
-	if (db->scope_known && strcmp(db->scope_have, db->scope_want) == 0)
-		return ERR_OK;
-	e = db_result(db, c, PQexecParams(c, "SELECT set_config("
-	    "'imagegen.project', $1, false)", 1, NULL, p, NULL, NULL, 0),
-	    NULL);
-	if (e == ERR_OK) {
-		memcpy(db->scope_have, db->scope_want, sizeof(db->scope_have));
-		db->scope_known = true;
-	}
-	return e;
-}
 
 /* The verdict on r (which is cleared unless handed out in *out). */
 static enum err
@@ -258,6 +238,25 @@ db_reply(struct db *db, PGconn *c, int sent, PGresult **out)
 		r = next;
 	}
 	return db_result(db, c, r, out);
+}
+
+/* Sets the wanted scope on the connection if it has another one. */
+static enum err
+db_scope_sync(struct db *db, PGconn *c)
+{
+	const char *p[1] = { db->scope_want };
+	enum err e;
+
+	if (db->scope_known && strcmp(db->scope_have, db->scope_want) == 0)
+		return ERR_OK;
+	e = db_reply(db, c, PQsendQueryParams(c, "SELECT set_config("
+	    "'imagegen.project', $1, false)", 1, NULL, p, NULL, NULL, 0),
+	    NULL);
+	if (e == ERR_OK) {
+		memcpy(db->scope_have, db->scope_want, sizeof(db->scope_have));
+		db->scope_known = true;
+	}
+	return e;
 }
 
 enum err

@@ -198,6 +198,25 @@ deploy_up(const char *dburl)
 	deploy_wait_health(deploy_dir);
 }
 
+/* The install asks for client keys (AUTH=on, its default): one made by
+ * "imagegen keys create" on its database, for itest's calls. */
+static void
+deploy_key(const char *dburl)
+{
+	char cmd[1024], key[128] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "DATABASE_URL='%s' '%s/build/rel/imagegen' "
+	    "-e /dev/null keys create --project default 2>/dev/null", dburl,
+	    root());
+	cr_assert_not_null(p = popen(cmd, "r"));
+	if (fgets(key, sizeof(key), p) == NULL)
+		key[0] = '\0';
+	cr_assert_eq(pclose(p), 0, "keys create on the install's database");
+	key[strcspn(key, "\n")] = '\0';
+	setenv("IMAGEGEN_TEST_KEY", key, 1);
+}
+
 Test(deploy, production_install_serves_its_images, .fini = deploy_down,
     .timeout = 120)
 {
@@ -210,6 +229,7 @@ Test(deploy, production_install_serves_its_images, .fini = deploy_down,
 	snprintf(url, sizeof(url), "postgresql://imagegen@127.0.0.1:%s/"
 	    "imagegen_deploy", getenv("PG_PORT"));
 	deploy_up(url);
+	deploy_key(url);
 	itest_call(&r, "POST", "/unified/generate", hdr, "{\"prompt\":"
 	    "\"a red fox in snow\",\"provider\":\"gemini\"}", (size_t)-1);
 	cr_assert_eq(r.status, 200, "generate: %ld %s", r.status, r.body);
