@@ -1,5 +1,6 @@
 -- bench/wrk/report.lua - wrk script: optional POST body from the file in
--- $WRK_BODY_FILE, and one machine-readable summary line at the end.
+-- $WRK_BODY_FILE, optional client key in $WRK_KEY (Authorization: Bearer),
+-- and one machine-readable summary line at the end.
 local f = os.getenv("WRK_BODY_FILE")
 if f and f ~= "" then
 	local h = io.open(f, "rb")
@@ -7,6 +8,10 @@ if f and f ~= "" then
 	wrk.body = h:read("*a")
 	h:close()
 	wrk.headers["Content-Type"] = "application/json"
+end
+local key = os.getenv("WRK_KEY")
+if key and key ~= "" then
+	wrk.headers["Authorization"] = "Bearer " .. key
 end
 
 function done(summary, latency, requests)

@@ -173,7 +173,11 @@ key_shape_ok(const char *s)
 	    KEY_SECRET_HEX && s[n + KEY_PREFIX_HEX + 1 + KEY_SECRET_HEX] == '\0';
 }
 
-/* The key of hash $1, and this request counted in its minute. */
+/* The key of hash $1, and this request counted in its minute when the
+ * key has a limit. The count is not worth a WAL flush per request (one
+ * hot row per key: each would wait for the one before): committed
+ * without waiting for the disk, a crash forgets at most this minute's
+ * last counts. */
 static const char check_sql[] =
     "WITH k AS (SELECT id, project_id, scopes, "
     "coalesce(rate_per_min, $2::int) AS rate, "
@@ -181,10 +185,12 @@ static const char check_sql[] =
     "revoked_at IS NOT NULL AS revoked FROM api_keys WHERE hash = $1), "
     "u AS (INSERT INTO api_key_usage AS a (key_id, minute, n) "
     "SELECT id, date_trunc('minute', now()), 1 FROM k WHERE NOT revoked "
+    "AND rate > 0 "
     "ON CONFLICT (key_id, minute) DO UPDATE SET n = a.n + 1 RETURNING n) "
     "SELECT k.id, k.project_id, array_to_string(k.scopes, ','), k.rate, "
     "k.inflight, k.revoked, coalesce((SELECT n FROM u), 0), "
-    "60 - floor(extract(epoch FROM now()))::bigint % 60 FROM k";
+    "60 - floor(extract(epoch FROM now()))::bigint % 60, "
+    "set_config('synchronous_commit', 'off', true) FROM k";
 
 enum err
 keys_check(struct db *db, const char *key, long def_rate, long def_inflight,

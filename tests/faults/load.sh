@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/faults/load.sh - the long load drill of make check-deep: wrk with
 # 256 connections for LOAD_SECONDS (default 30) on /health and on
-# POST /unified/validate-prompt against the test stack; zero non-2xx and
+# POST /unified/validate-prompt (with a client key) against the test
+# stack; zero non-2xx and
 # zero socket errors must hold. Prints the figures; exit 1 if violated.
 # Not here: throughput targets (make bench prints those).
 set -u
@@ -12,6 +13,12 @@ export WORKERS=${WORKERS:-4} MAX_REQUESTS=${MAX_REQUESTS:-10000} LOG_LEVEL=warn
 sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1
 trap 'sh "$ROOT/app/stack.sh" down test >/dev/null 2>&1' EXIT INT TERM
 sh "$ROOT/app/stack.sh" up test "$BIN" >/dev/null || exit 1
+# The test stack asks for client keys: one with a limit far above the
+# load, so that every request is counted as a busy integration's are.
+WRK_KEY=$(cd "$ROOT" && AUTH=on DATABASE_URL=postgresql://imagegen@127.0.0.1:54339/imagegen \
+    "$BIN" -e /dev/null keys create --project default --name load \
+    --rate-per-min 10000000 --max-inflight 0 2>/dev/null) || exit 1
+export WRK_KEY
 body=$(mktemp)
 printf '{"prompt":"a lighthouse at dusk, oil painting, dramatic light","method":"local"}' >"$body"
 fail=0
@@ -29,6 +36,7 @@ drill() {
 }
 drill health "http://127.0.0.1:8013/health?cached=1"
 if curl -sf -o /dev/null -H 'Content-Type: application/json' --data @"$body" \
+    -H "Authorization: Bearer $WRK_KEY" \
     http://127.0.0.1:8013/unified/validate-prompt; then
 	drill validate-prompt "http://127.0.0.1:8013/unified/validate-prompt" "$body"
 else

@@ -110,6 +110,18 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 }
 
 void
+itest_expect_answer(const struct itest_res *r, long status, const char *code,
+    const char *what)
+{
+	const char *got = itest_str(r, "error.code");
+
+	cr_expect_eq(r->status, status, "%s: %ld %s", what, r->status,
+	    r->body);
+	if (code != NULL)
+		cr_expect_str_eq(got ? got : "", code, "%s: %s", what, r->body);
+}
+
+void
 itest_get(struct itest_res *r, const char *path)
 {
 	itest_call(r, "GET", path, NULL, NULL, 0);

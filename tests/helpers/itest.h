@@ -37,6 +37,10 @@ void		 itest_get(struct itest_res *r, const char *path);
  * answer 202; its generation_id into id. */
 void		 itest_submit_async(const char *body, char id[64]);
 void		 itest_res_fini(struct itest_res *r);
+/* Expects (criterion cr_expect) r to have HTTP status and, unless code
+ * is NULL, the error code; what names the case in a failure. */
+void		 itest_expect_answer(const struct itest_res *r, long status,
+		    const char *code, const char *what);
 /* Value of a response header (case-insensitive), malloc'd, or NULL. */
 char		*itest_header(const struct itest_res *r, const char *name);
 /* String at a dotted path of the JSON body, borrowed, or NULL. */
