@@ -96,8 +96,8 @@ app_env() {
 	# client keys unless .env asks (AUTH=on); make test always checks them.
 	case $NAME in
 	test)	export AUTH=on ;;
-	*)	grep -qs '^AUTH=' "$ROOT/.env" && [ "$NAME" = run ] ||
-		    export AUTH=off ;;
+	bench)	export AUTH=${BENCH_AUTH:-off} ;;
+	*)	grep -qs '^AUTH=' "$ROOT/.env" || export AUTH=off ;;
 	esac
 	export WORKERS="${WORKERS:-}"
 	[ -n "$WORKERS" ] || unset WORKERS

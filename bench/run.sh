@@ -149,3 +149,25 @@ tree_rss() {
 }
 row "RSS PostgreSQL (postmaster + backends)" "$(tree_rss "$(head -n 1 "$VAR/pg/data/postmaster.pid")")" "kB"
 row "RSS nginx (master + workers)" "$(tree_rss "$(cat "$VAR/nginx/nginx.pid")")" "kB"
+
+# Client keys: the same validate-prompt through a stack that asks for
+# them (restarted with AUTH=on), with a key whose requests are counted (a
+# limit far above the load) and one without a limit (not counted).
+stack down bench >/dev/null 2>&1 || true
+BENCH_AUTH=on stack up bench "$BIN" >/dev/null
+bench_key() {
+	(cd "$ROOT" && AUTH=on DATABASE_URL="postgresql://imagegen@127.0.0.1:54349/imagegen" \
+	    "$BIN" -e /dev/null keys create --project default --name bench \
+	    --rate-per-min "$1" --max-inflight 0 2>/dev/null)
+}
+WRK_KEY=$(bench_key 100000000); export WRK_KEY
+wrk_median validate_keyed "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/short.json"
+WRK_KEY=$(bench_key 0)
+wrk_median validate_keyed_free "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/short.json"
+unset WRK_KEY
+if [ -f "$OUT/validate" ]; then
+	row "validate-prompt with a counted key, requests/s" "$(field validate_keyed rps)" "req/s"
+	row "validate-prompt with a counted key / no keys" "$(ratio "$(field validate_keyed rps)" "$(field validate rps)")" "ratio"
+	row "validate-prompt with an unlimited key / no keys" "$(ratio "$(field validate_keyed_free rps)" "$(field validate rps)")" "ratio"
+	row "validate-prompt keyed non-2xx + socket errors" "$(( $(field validate_keyed non2xx) + $(field validate_keyed sockerr) ))" "count"
+fi
