@@ -111,13 +111,13 @@ static const struct {
 	{ 200, "OK" },			{ 201, "Created" },
 	{ 202, "Accepted" },		{ 204, "No Content" },
 	{ 400, "Bad Request" },		{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },		{ 405, "Method Not Allowed" },
-	{ 409, "Conflict" },		{ 413, "Content Too Large" },
-	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },
-	{ 429, "Too Many Requests" },	{ 500, "Internal Server Error" },
-	{ 502, "Bad Gateway" },		{ 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },	{ 507, "Insufficient Storage" },
+	{ 403, "Forbidden" },		{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },	{ 409, "Conflict" },
+	{ 413, "Content Too Large" },	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" }, { 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" }, { 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },	{ 504, "Gateway Timeout" },
+	{ 507, "Insufficient Storage" },
 };
 
 static const char *

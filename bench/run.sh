@@ -160,7 +160,7 @@ bench_key() {
 	    "$BIN" -e /dev/null keys create --project default --name bench \
 	    --rate-per-min "$1" --max-inflight 0 2>/dev/null)
 }
-WRK_KEY=$(bench_key 100000000); export WRK_KEY
+WRK_KEY=$(bench_key 10000000); export WRK_KEY
 wrk_median validate_keyed "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/short.json"
 WRK_KEY=$(bench_key 0)
 wrk_median validate_keyed_free "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/short.json"

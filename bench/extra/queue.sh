@@ -217,16 +217,18 @@ for r in $(seq 1 "$RUNS"); do
 done
 # The floor under it: PostgreSQL alone running the same kind of INSERT
 # (project, job row with its JSON, NOTIFY; prepared) from pgbench with
-# as many clients as wrk, on the same 2 cores.
+# as many clients as wrk, on the same 2 cores, in the scope of every
+# project (row-level security) as the service's own statements are.
 q_pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -n 1)
 cat >"$OUT/enqueue_pg.sql" <<'SQL'
-WITH p AS (INSERT INTO projects (id, name) VALUES ('default', 'default') ON CONFLICT (id) DO NOTHING), j AS (INSERT INTO generation_jobs (id, project_id, status, requested_provider, prompt_original, prompt_meta, params, created_at, deadline) VALUES (gen_random_uuid(), 'default', 'queued', 'runware_ai', 'a red fox in snow, watercolor', jsonb_build_object('prompt_validation', jsonb_build_object('method', 'none', 'original_length', 29, 'optimized_length', 29, 'optimization_time', 0.0, 'preserved_keywords', jsonb_build_array('watercolor'), 'fallback_reason', NULL, 'fallback_detail', NULL)), jsonb_build_object('provider', 'runware_ai', 'fallback', false, 'size_given', false, 'project_id', 'default', 'width', 1024, 'height', 1024, 'aspect_ratio', NULL, 'num_images', 1, 'seed', NULL, 'model', NULL, 'style', NULL, 'negative_prompt', NULL), now(), now() + interval '180 seconds') RETURNING id) SELECT pg_notify('imagegen_jobs', '') FROM j;
+WITH j AS (INSERT INTO generation_jobs (id, project_id, status, requested_provider, prompt_original, prompt_meta, params, created_at, deadline) VALUES (gen_random_uuid(), imagegen_project_ensure('default'), 'queued', 'runware_ai', 'a red fox in snow, watercolor', jsonb_build_object('prompt_validation', jsonb_build_object('method', 'none', 'original_length', 29, 'optimized_length', 29, 'optimization_time', 0.0, 'preserved_keywords', jsonb_build_array('watercolor'), 'fallback_reason', NULL, 'fallback_detail', NULL)), jsonb_build_object('provider', 'runware_ai', 'fallback', false, 'size_given', false, 'project_id', 'default', 'width', 1024, 'height', 1024, 'aspect_ratio', NULL, 'num_images', 1, 'seed', NULL, 'model', NULL, 'style', NULL, 'negative_prompt', NULL), now(), now() + interval '180 seconds') RETURNING id) SELECT pg_notify('imagegen_jobs', '') FROM j;
 SQL
 pg_tps=""
-[ -n "$q_pgbench" ] && pg_tps=$("$q_pgbench" -n -M prepared -c "$CONN" -j 2 \
+[ -n "$q_pgbench" ] && pg_tps=$(PGOPTIONS='-c imagegen.project=*' "$q_pgbench" -n -M prepared -c "$CONN" -j 2 \
     -T "$DUR" -f "$OUT/enqueue_pg.sql" "$QDB" 2>/dev/null |
     sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n 1)
-psql -q "$QDB" -c "DELETE FROM generation_jobs WHERE status = 'queued'" \
+PGOPTIONS='-c imagegen.project=*' \
+    psql -q "$QDB" -c "DELETE FROM generation_jobs WHERE status = 'queued'" \
     >/dev/null 2>&1 || true
 [ -n "$q_runner" ] && kill -CONT "$q_runner" 2>/dev/null || true
 sort -t= -k3 -n "$OUT/enqueue.runs" | awk -v n="$RUNS" \
