@@ -101,6 +101,7 @@ files_besides_filler(const char *d)
 static void
 generate(struct itest_res *r)
 {
+	itest_project_make(PROJECT);
 	itest_call(r, "POST", "/unified/generate", json_h, "{\"prompt\":"
 	    "\"a quiet harbour at dawn\",\"provider\":\"gemini\",\"fallback\":"
 	    "false,\"project_id\":\"" PROJECT "\"}", (size_t)-1);

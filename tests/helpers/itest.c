@@ -110,6 +110,16 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 }
 
 void
+itest_assert_error(const struct itest_res *r, long status, const char *code)
+{
+	cr_assert_eq(r->status, status, "status %ld body %s", r->status,
+	    r->body);
+	cr_assert_not_null(r->json, "no JSON error body: \"%s\"", r->body);
+	cr_assert_str_eq(itest_str(r, "error.code"), code);
+	cr_assert_not_null(itest_str(r, "error.message"));
+}
+
+void
 itest_expect_answer(const struct itest_res *r, long status, const char *code,
     const char *what)
 {
@@ -346,4 +356,18 @@ itest_db_close(struct config *cfg, struct db *db)
 {
 	db_close(db);
 	cfg_fini(cfg);
+}
+
+void
+itest_project_make(const char *id)
+{
+	const char *p[1] = { id };
+	struct config cfg;
+	struct log lg;
+	struct db db;
+
+	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
+	cr_assert_eq(db_exec(&db, "SELECT imagegen_project_ensure($1)", 1, p,
+	    NULL), ERR_OK, "project %s", id);
+	itest_db_close(&cfg, &db);
 }

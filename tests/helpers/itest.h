@@ -37,6 +37,9 @@ void		 itest_get(struct itest_res *r, const char *path);
  * answer 202; its generation_id into id. */
 void		 itest_submit_async(const char *body, char id[64]);
 void		 itest_res_fini(struct itest_res *r);
+/* Asserts r is HTTP status with a JSON error body of code and a message. */
+void		 itest_assert_error(const struct itest_res *r, long status,
+		    const char *code);
 /* Expects (criterion cr_expect) r to have HTTP status and, unless code
  * is NULL, the error code; what names the case in a failure. */
 void		 itest_expect_answer(const struct itest_res *r, long status,
@@ -69,6 +72,9 @@ void		 itest_sandbox_forget(const char *kind);
 enum err	 itest_db_open(struct config *cfg, struct log *lg,
 		    struct db *db);
 void		 itest_db_close(struct config *cfg, struct db *db);
+/* Makes project id (when missing) in the test database: a keyed request
+ * naming a project never makes it. */
+void		 itest_project_make(const char *id);
 /* Runs "sh app/stack.sh CMD test"; returns its exit status. */
 int		 itest_stack(const char *cmd);
 /* Path under the test stack's var directory (static buffer). */

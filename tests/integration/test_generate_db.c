@@ -102,6 +102,7 @@ Test(generate_db, the_row_says_running_while_the_call_is_in_flight,
 	int st, i;
 	const char *s = "";
 
+	itest_project_make("running-row");
 	itest_fault("gemini", "{\"latency_ms\":1000}");
 	if ((child = fork()) == 0) {
 		itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"

@@ -13,16 +13,6 @@
 #include "lib/core/uuid.h"
 #include "tests/helpers/itest.h"
 
-static void
-assert_json_error(const struct itest_res *r, long status, const char *code)
-{
-	cr_assert_eq(r->status, status, "status %ld body %s", r->status,
-	    r->body);
-	cr_assert_not_null(r->json, "not JSON: %s", r->body);
-	cr_assert_str_eq(itest_str(r, "error.code"), code);
-	cr_assert_not_null(itest_str(r, "error.message"));
-}
-
 static char *
 hdr(const struct itest_res *r, const char *name)
 {
@@ -61,7 +51,7 @@ Test(http, unknown_route_is_json_404)
 	struct itest_res r;
 
 	itest_get(&r, "/no/such/thing");
-	assert_json_error(&r, 404, "not_found");
+	itest_assert_error(&r, 404, "not_found");
 	itest_res_fini(&r);
 }
 
@@ -71,7 +61,7 @@ Test(http, wrong_method_is_json_405_with_allow)
 	char *allow;
 
 	itest_call(&r, "PUT", "/health", NULL, "{}", (size_t)-1);
-	assert_json_error(&r, 405, "method_not_allowed");
+	itest_assert_error(&r, 405, "method_not_allowed");
 	allow = hdr(&r, "Allow");
 	cr_assert_str_eq(allow, "GET, HEAD, OPTIONS");
 	free(allow);
@@ -86,7 +76,7 @@ Test(http, body_over_app_cap_is_json_413)
 
 	memset(big, 'a', n);
 	itest_call(&r, "POST", "/health", NULL, big, n);
-	assert_json_error(&r, 413, "payload_too_large");
+	itest_assert_error(&r, 413, "payload_too_large");
 	itest_res_fini(&r);
 	free(big);
 }
@@ -99,7 +89,7 @@ Test(http, body_over_nginx_cap_is_json_413_too)
 
 	memset(big, 'a', n);
 	itest_call(&r, "POST", "/health", NULL, big, n);
-	assert_json_error(&r, 413, "payload_too_large");
+	itest_assert_error(&r, 413, "payload_too_large");
 	itest_res_fini(&r);
 	free(big);
 }
@@ -129,7 +119,7 @@ Test(http, malformed_request_id_is_json_400)
 	struct itest_res r;
 
 	itest_call(&r, "GET", "/health", h, NULL, 0);
-	assert_json_error(&r, 400, "invalid_request_id");
+	itest_assert_error(&r, 400, "invalid_request_id");
 	itest_res_fini(&r);
 }
 
@@ -156,7 +146,7 @@ Test(http, cors_preflight_and_simple_requests)
 	itest_res_fini(&r);
 
 	itest_call(&r, "OPTIONS", "/health", bad, NULL, 0);
-	assert_json_error(&r, 403, "origin_not_allowed");
+	itest_assert_error(&r, 403, "origin_not_allowed");
 	cr_assert_null(itest_header(&r, "Access-Control-Allow-Origin"));
 	itest_res_fini(&r);
 

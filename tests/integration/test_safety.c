@@ -37,22 +37,12 @@ body_with_long_key(void)
 	return body;
 }
 
-static void
-assert_json_error(const struct itest_res *r, long status, const char *code)
-{
-	cr_assert_eq(r->status, status, "status %ld body %s", r->status,
-	    r->body);
-	cr_assert_not_null(r->json, "no JSON error body: \"%s\"", r->body);
-	cr_assert_str_eq(itest_str(r, "error.code"), code);
-	cr_assert_not_null(itest_str(r, "error.message"));
-}
-
 Test(safety, invalid_utf8_in_a_path_keeps_the_error_body)
 {
 	struct itest_res r;
 
 	itest_get(&r, "/unified/%FF%FE");
-	assert_json_error(&r, 404, "not_found");
+	itest_assert_error(&r, 404, "not_found");
 	itest_res_fini(&r);
 }
 
@@ -62,7 +52,7 @@ Test(safety, message_cut_inside_a_character_keeps_the_error_body)
 	char *body = body_with_long_key();
 
 	itest_call(&r, "POST", "/unified/generate", json_h, body, (size_t)-1);
-	assert_json_error(&r, 422, "invalid_field");
+	itest_assert_error(&r, 422, "invalid_field");
 	itest_res_fini(&r);
 	free(body);
 }
@@ -131,7 +121,7 @@ Test(safety, provider_retry_after_is_capped, .timeout = 60)
 	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
 	    "\"a fox\",\"provider\":\"comfyui\",\"fallback\":false}",
 	    (size_t)-1);
-	assert_json_error(&r, 429, "rate_limited");
+	itest_assert_error(&r, 429, "rate_limited");
 	ra = itest_header(&r, "Retry-After");
 	cr_assert_not_null(ra, "%s", r.headers);
 	cr_assert(atol(ra) >= 1 && atol(ra) <= 2, "Retry-After: %s", ra);
@@ -175,7 +165,7 @@ Test(safety, provider_failure_shows_codes_not_what_it_said, .timeout = 60)
 	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
 	    "\"a fox\",\"provider\":\"gemini\",\"fallback\":false}",
 	    (size_t)-1);
-	assert_json_error(&r, 503, "provider_unavailable");
+	itest_assert_error(&r, 503, "provider_unavailable");
 	a = json_object_get(json_object_get(r.json, "error"), "attempts");
 	cr_assert_eq(json_array_size(a), 3, "%s", r.body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a,
