@@ -22,7 +22,8 @@
     "i.provider, 'provider_image_id', i.provider_image_id, "		\
     "'source_url', i.source_url, 'local_path', i.local_path, 'width', "	\
     "i.width, 'height', i.height, 'format', i.format, 'bytes', "	\
-    "i.bytes, 'sha256', i.sha256) ORDER BY i.created_at, i.id) "	\
+    "i.bytes, 'sha256', i.sha256, 'nsfw', i.nsfw, 'synthid', "		\
+    "i.synthid) ORDER BY i.created_at, i.id) "				\
     "FROM images i WHERE i.job_id = j.id), '[]'::json), 'resume', "	\
     "j.resume, 'claims', j.claims, 'webhook_url', j.webhook_url, "	\
     "'webhook', j.webhook, "						\

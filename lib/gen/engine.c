@@ -215,12 +215,14 @@ image_add(struct run_state *s, const char *prov, const struct gen_image *img,
     const char *id, const struct store_result *r)
 {
 	json_array_append_new(json_object_get(s->out->record, "images"),
-	    json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:i,s:i,s:s,s:I,s:s}", "id", id,
-	    "provider", prov, "provider_image_id", img->provider_image_id,
-	    "source_url", img->url, "local_path", r->rel_path, "width",
-	    (int)r->info.width, "height", (int)r->info.height, "format",
-	    store_format_name(r->info.format), "bytes", (json_int_t)r->bytes,
-	    "sha256", r->sha256));
+	    json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:i,s:i,s:s,s:I,s:s,s:o,s:o}",
+	    "id", id, "provider", prov, "provider_image_id",
+	    img->provider_image_id, "source_url", img->url, "local_path",
+	    r->rel_path, "width", (int)r->info.width, "height",
+	    (int)r->info.height, "format", store_format_name(r->info.format),
+	    "bytes", (json_int_t)r->bytes, "sha256", r->sha256, "nsfw",
+	    img->nsfw < 0 ? json_null() : json_boolean(img->nsfw), "synthid",
+	    img->synthid ? json_true() : json_null()));
 }
 
 /* The prompt a provider gets: shortened to its own limit if needed. */
@@ -235,9 +237,10 @@ prompt_for(struct run_state *s, const struct plan_entry *pe)
 	    + 1, &c) != ERR_OK)
 		return NULL;
 	json_t *meta = json_object_get(s->out->record, "prompt_meta");
-	json_object_set_new(meta, "provider_prompt", json_pack("{s:s,s:I,s:I}",
-	    "provider", pe->prov->name, "limit", (json_int_t)pe->prompt_limit,
-	    "length", (json_int_t)c.chars));
+	json_object_set_new(meta, "provider_prompt", json_pack("{s:s,s:I,s:I,"
+	    "s:s}", "provider", pe->prov->name, "limit",
+	    (json_int_t)pe->prompt_limit, "length", (json_int_t)c.chars,
+	    "text", c.text));
 	json_decref(c.kept);
 	return c.text;
 }
@@ -470,9 +473,8 @@ try_end(struct run_state *s, enum err e)
 	if (e == ERR_OK) {
 		json_object_set_new(s->out->record, "provider_model",
 		    json_string(s->o.model ? s->o.model : s->ctx.default_model));
-		json_object_update(json_object_get(s->out->record,
-		    "prompt_meta"), json_pack("{s:O}", "provider_meta",
-		    s->o.meta));
+		json_object_set(json_object_get(s->out->record, "prompt_meta"),
+		    "provider_meta", s->o.meta);
 	}
 	s->ra = s->o.retry_after_s;
 	gen_output_fini(&s->o);

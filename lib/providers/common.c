@@ -191,6 +191,7 @@ prov_image_url(struct prov_job *job, const char *url, const char *id)
 		return ERR_BAD_RESPONSE;
 	o->images[o->nimages].url = strdup(url);
 	o->images[o->nimages].provider_image_id = id ? strdup(id) : NULL;
+	o->images[o->nimages].nsfw = -1;
 	o->nimages++;
 	return ERR_OK;
 }
@@ -208,6 +209,7 @@ prov_image_bytes(struct prov_job *job, unsigned char *data, size_t len,
 	o->images[o->nimages].data = data;
 	o->images[o->nimages].len = len;
 	o->images[o->nimages].provider_image_id = id ? strdup(id) : NULL;
+	o->images[o->nimages].nsfw = -1;
 	o->nimages++;
 	return ERR_OK;
 }

@@ -156,7 +156,8 @@ gemini_answer(struct prov_job *job, json_t *j)
 		    &len) != ERR_OK)
 			return prov_fail(job, ERR_BAD_RESPONSE, "Gemini "
 			    "inlineData is not base64");
-		prov_image_bytes(job, img, len, NULL);
+		if (prov_image_bytes(job, img, len, NULL) == ERR_OK)
+			job->out->images[job->out->nimages - 1].synthid = true;
 		return PROV_NEXT_DONE;
 	}
 	return prov_fail(job, ERR_NO_IMAGE, "Gemini answered without an "

@@ -137,6 +137,9 @@ completed(struct prov_job *job, json_t *g)
 		    "url")), json_string_value(json_object_get(img, "id"))))
 			return prov_fail(job, ERR_BAD_RESPONSE, "Leonardo image "
 			    "%zu has no url", i);
+		if (json_is_boolean(json_object_get(img, "nsfw")))
+			job->out->images[job->out->nimages - 1].nsfw =
+			    json_is_true(json_object_get(img, "nsfw"));
 	}
 	if (job->out->nimages == 0)
 		return prov_fail(job, ERR_NO_IMAGE, "Leonardo completed "

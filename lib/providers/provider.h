@@ -58,6 +58,8 @@ struct gen_image {
 	unsigned char	*data;			/* malloc'd or NULL */
 	size_t		 len;
 	char		*provider_image_id;	/* malloc'd or NULL */
+	int		 nsfw;			/* provider's flag: 1, 0, -1 none */
+	bool		 synthid;		/* carries a SynthID watermark */
 };
 
 /* What a job produced; freed with gen_output_fini(). */

@@ -31,3 +31,27 @@ prov_registry_find(const char *name)
 			return prov_registry[i];
 	return NULL;
 }
+
+/* Model ids named in the providers' notes (shared/providers). */
+static const struct {
+	const char	*id;
+	const char	*name;
+} model_names[] = {
+	{ "aa77f04e-3eec-4034-9c07-d0f619684628", "Leonardo Kino XL" },
+	{ "runware:101@1",	"FLUX.1 [dev]" },
+	{ "runware:100@1",	"FLUX.1 [schnell]" },
+	{ "gemini-2.5-flash-image", "Gemini 2.5 Flash Image" },
+	{ "gemini-2.5-flash-image-preview", "Gemini 2.5 Flash Image (preview)" },
+	{ "flux1-dev.safetensors", "FLUX.1 [dev] (ComfyUI)" },
+};
+
+const char *
+prov_model_name(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < NELEM(model_names); i++)
+		if (strcmp(model_names[i].id, id) == 0)
+			return model_names[i].name;
+	return NULL;
+}

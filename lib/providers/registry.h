@@ -12,6 +12,9 @@
 extern const struct provider *const prov_registry[];
 extern const size_t prov_registry_count;
 
+/* A readable name of model id ("aa77f04e-..." -> "Leonardo Kino XL"), or
+ * NULL when it is not a known one. */
+const char		*prov_model_name(const char *id);
 /* Borrowed provider by name, or NULL. */
 const struct provider	*prov_registry_find(const char *name);
 

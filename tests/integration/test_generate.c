@@ -69,6 +69,37 @@ assert_image_served(const struct itest_res *r, const char *format)
 	itest_res_fini(&f);
 }
 
+/* The image's own fields: url null (the sandbox's address is local),
+ * public_url our copy, Gemini's SynthID, Leonardo's nsfw flag, a readable
+ * model name; the same once read back from the database. */
+static void
+assert_provider_said(const struct itest_res *r, const char *provider)
+{
+	json_t *img = json_array_get(json_object_get(r->json, "images"), 0),
+	    *img2;
+	struct itest_res g;
+	char path[96];
+
+	cr_assert(json_is_null(json_object_get(img, "url")), "%s", r->body);
+	cr_assert_str_eq(json_string_value(json_object_get(img, "public_url")),
+	    json_string_value(json_object_get(img, "local_url")));
+	cr_assert_eq(json_is_true(json_object_get(img, "synthid")),
+	    strcmp(provider, "gemini") == 0, "synthid: %s", r->body);
+	cr_assert_eq(json_is_boolean(json_object_get(img, "nsfw")),
+	    strcmp(provider, "leonardo_ai") == 0, "nsfw: %s", r->body);
+	cr_assert_not_null(json_string_value(json_object_get(json_object_get(
+	    r->json, "metadata"), "provider_model_name")), "%s", r->body);
+	snprintf(path, sizeof(path), "/unified/jobs/%s",
+	    itest_str(r, "generation_id"));
+	itest_get(&g, path);
+	img2 = json_array_get(json_object_get(g.json, "images"), 0);
+	cr_assert(json_equal(json_object_get(img, "synthid"),
+	    json_object_get(img2, "synthid")), "stored: %s", g.body);
+	cr_assert(json_equal(json_object_get(img, "nsfw"),
+	    json_object_get(img2, "nsfw")), "stored: %s", g.body);
+	itest_res_fini(&g);
+}
+
 static void
 explicit_ok(const char *provider, const char *format)
 {
@@ -85,6 +116,7 @@ explicit_ok(const char *provider, const char *format)
 	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1);
 	cr_assert_eq(json_array_size(attempts(&r)), 1);
 	assert_image_served(&r, format);
+	assert_provider_said(&r, provider);
 	itest_res_fini(&r);
 }
 
