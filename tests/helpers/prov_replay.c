@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "lib/providers/common.h"
+#include "lib/providers/registry.h"
 #include "tests/helpers/prov_replay.h"
 
 #define REMOTE_ID	"${remote_id}"
@@ -138,4 +139,24 @@ prov_replay_dir(const struct provider *p, const struct config *cfg,
 	free(line);
 	fclose(f);
 	return cases;
+}
+
+void
+prov_replay_run(const char *name, const char *folder, int min)
+{
+	static const char *const keys[] = { "LEONARDO_API_KEY",
+	    "RUNWARE_API_KEY", "GEMINI_API_KEY" };
+	const struct provider *p = prov_registry_find(name);
+	struct config cfg;
+	char dir[256];
+	size_t i;
+
+	cr_assert_not_null(p, "%s", name);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		setenv(keys[i], "k-replay", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, (char[256]){ 0 }, 256), ERR_OK);
+	snprintf(dir, sizeof(dir), "tests/data/providers/%s", folder);
+	cr_assert_geq(prov_replay_dir(p, &cfg, dir), min, "%s: every case "
+	    "of replay.txt ran", dir);
+	cfg_fini(&cfg);
 }

@@ -27,5 +27,9 @@
  * case, naming its line); returns how many cases ran. */
 int	prov_replay_dir(const struct provider *p, const struct config *cfg,
 	    const char *dir);
+/* The same for the registry's provider name on tests/data/providers/
+ * folder, with a configuration from the environment where every
+ * provider's key is set; asserts that at least min cases ran. */
+void	prov_replay_run(const char *name, const char *folder, int min);
 
 #endif
