@@ -70,6 +70,11 @@ check_limits(const struct plan_input *in, struct plan_entry *e)
 		    l->min_side, l->max_side);
 		return false;
 	}
+	if (p->has_seed && p->seed < l->min_seed) {
+		snprintf(e->reason, sizeof(e->reason), "seed %lld is below its "
+		    "minimum %lld", (long long)p->seed, (long long)l->min_seed);
+		return false;
+	}
 	return true;
 }
 

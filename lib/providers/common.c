@@ -144,14 +144,21 @@ prov_status_err(long status)
 }
 
 enum prov_next
-prov_fail_http(struct prov_job *job, const struct prov_reply *r,
-    const char *detail)
+prov_fail_http_as(struct prov_job *job, const struct prov_reply *r,
+    enum err e, const char *detail)
 {
 	job->out->http_status = r->status;
 	job->out->retry_after_s = r->retry_after_s;
-	return prov_fail(job, prov_status_err(r->status), "%s answered HTTP "
-	    "%ld%s%.300s", job->prov->label, r->status, detail ? ": " : "",
-	    detail ? detail : "");
+	return prov_fail(job, e != ERR_OK ? e : prov_status_err(r->status),
+	    "%s answered HTTP %ld%s%.300s", job->prov->label, r->status,
+	    detail ? ": " : "", detail ? detail : "");
+}
+
+enum prov_next
+prov_fail_http(struct prov_job *job, const struct prov_reply *r,
+    const char *detail)
+{
+	return prov_fail_http_as(job, r, ERR_OK, detail);
 }
 
 json_t *

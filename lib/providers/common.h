@@ -25,6 +25,11 @@ enum prov_next	prov_fail(struct prov_job *job, enum err e, const char *fmt,
  * detail (the provider's own message, may be NULL) quoted. */
 enum prov_next	prov_fail_http(struct prov_job *job,
 		    const struct prov_reply *r, const char *detail);
+/* The same with the error the provider's body named (ERR_OK: by status),
+ * for APIs whose body says more than the status (Gemini's 400
+ * API_KEY_INVALID is a bad key). */
+enum prov_next	prov_fail_http_as(struct prov_job *job,
+		    const struct prov_reply *r, enum err e, const char *detail);
 /* Polling past ctx->poll_timeout_ms: fails with ERR_TIMEOUT. */
 bool		prov_poll_expired(struct prov_job *job);
 /* Adds an image by URL or by bytes (taken) to job->out. */

@@ -3,7 +3,8 @@
  * gemini.md). One image per generateContent call, so n images are n
  * calls in a row; the aspect ratio is the supported one nearest to the
  * requested size; images arrive as base64 inlineData. Blocked prompts and
- * refused outputs are content_blocked, text-only answers no_image.
+ * refused outputs are content_blocked, text-only answers no_image; a bad
+ * key is 400 with ErrorInfo reason API_KEY_INVALID: auth_failed.
  * Not here: retry, fallback, circuit state (engine); storage; DB.
  */
 #include <math.h>
@@ -29,9 +30,20 @@ static const struct {
 	{ "21:9", 1536, 672 },
 };
 
-/* finishReason values that mean the output was refused. */
-static const char *const refused[] = { "SAFETY", "PROHIBITED_CONTENT",
-    "IMAGE_SAFETY", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_PROHIBITED_CONTENT" };
+/* finishReason values that mean the output was refused (gemini.md,
+ * "Checked against public sources"); the others without an image are
+ * no_image (MAX_TOKENS, OTHER, IMAGE_OTHER, NO_IMAGE, ...). */
+static const char *const refused[] = { "SAFETY", "RECITATION", "BLOCKLIST",
+    "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT",
+    "IMAGE_RECITATION" };
+
+/* google.rpc.ErrorInfo reasons that say more than the HTTP status. */
+static const struct {
+	const char	*reason;
+	enum err	 e;
+} reasons[] = {
+	{ "API_KEY_INVALID",	ERR_PROVIDER_AUTH },	/* comes as 400 */
+};
 
 static const char *
 gemini_unconfigured(const struct config *cfg)
@@ -178,6 +190,23 @@ retry_delay(json_t *err)
 	return -1;
 }
 
+/* The error an error body's ErrorInfo reason names, or ERR_OK. */
+static enum err
+reason_err(json_t *err)
+{
+	const char *reason;
+	json_t *d;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(err, "details"), i, d) {
+		reason = json_string_value(json_object_get(d, "reason"));
+		for (k = 0; reason != NULL && k < NELEM(reasons); k++)
+			if (strcmp(reason, reasons[k].reason) == 0)
+				return reasons[k].e;
+	}
+	return ERR_OK;
+}
+
 static enum prov_next
 gemini_step(struct prov_job *job, const struct prov_reply *r)
 {
@@ -187,8 +216,8 @@ gemini_step(struct prov_job *job, const struct prov_reply *r)
 	if (r->status < 200 || r->status > 299) {
 		j = json_loadb(r->body, r->len, 0, NULL);
 		err = json_object_get(j, "error");
-		n = prov_fail_http(job, r, json_string_value(json_object_get(err,
-		    "message")));
+		n = prov_fail_http_as(job, r, reason_err(err),
+		    json_string_value(json_object_get(err, "message")));
 		if (job->out->retry_after_s < 0)
 			job->out->retry_after_s = retry_delay(err);
 		json_decref(j);
@@ -218,6 +247,22 @@ gemini_health_begin(struct prov_job *job)
 	prov_request_json(job, "GET", path, NULL, auth);
 }
 
+/* Any 2xx; else the ErrorInfo reason (a bad key is 400), else the status. */
+static enum err
+gemini_health_check(const struct prov_reply *r)
+{
+	json_t *j;
+	enum err e = prov_status_err(r->status);
+
+	if (e == ERR_OK)
+		return ERR_OK;
+	j = json_loadb(r->body, r->len, 0, NULL);
+	if (reason_err(json_object_get(j, "error")) != ERR_OK)
+		e = reason_err(json_object_get(j, "error"));
+	json_decref(j);
+	return e;
+}
+
 const struct provider prov_gemini = {
 	.name = "gemini",
 	.label = "Gemini",
@@ -230,5 +275,5 @@ const struct provider prov_gemini = {
 	.begin = gemini_begin,
 	.step = gemini_step,
 	.health_begin = gemini_health_begin,
-	.health_check = prov_health_by_status,
+	.health_check = gemini_health_check,
 };

@@ -37,6 +37,7 @@ struct prov_limits {
 	int		 min_side, max_side;	/* pixels */
 	int		 size_multiple;		/* 8, 64, ... (1 = any) */
 	int		 max_images;		/* per request */
+	int64_t		 min_seed;		/* smallest seed it takes (0) */
 };
 
 /* The common parameters, already validated by the handler. */

@@ -49,3 +49,20 @@ sb_error_body(enum sb_kind k, int status, const char *msg)
 		return json_pack("{s:s}", "error", msg);
 	}
 }
+
+/* What generativelanguage.googleapis.com answers a bad or malformed key:
+ * 400 INVALID_ARGUMENT with an ErrorInfo detail, not 403. */
+json_t *
+sb_gemini_key_invalid(void)
+{
+	const char *msg = "API key not valid. Please pass a valid API key.";
+
+	return json_pack("{s:{s:i,s:s,s:s,s:[{s:s,s:s,s:s,s:{s:s}},"
+	    "{s:s,s:s,s:s}]}}", "error", "code", 400, "message", msg, "status",
+	    "INVALID_ARGUMENT", "details", "@type",
+	    "type.googleapis.com/google.rpc.ErrorInfo", "reason",
+	    "API_KEY_INVALID", "domain", "googleapis.com", "metadata",
+	    "service", "generativelanguage.googleapis.com", "@type",
+	    "type.googleapis.com/google.rpc.LocalizedMessage", "locale",
+	    "en-US", "message", msg);
+}

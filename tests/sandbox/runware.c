@@ -1,7 +1,11 @@
 /*
  * tests/sandbox/runware.c - Runware (shared/providers/runware.md): one
  * POST with a task array; imageInference answered synchronously with
- * image URLs (served by the sandbox), base64 data or data URIs; ping.
+ * image URLs (served by the sandbox), base64 data or data URIs; an
+ * authentication task alone answers its session. Strict as the real API:
+ * a bad key is 401 invalidApiKey (taskType authentication), seed must be
+ * >= 1, prompts 2..3000 characters, sides multiples of 64 in 128..2048,
+ * and ping (documented for WebSockets only) is refused over HTTP.
  * WEBP output is served as PNG (no WebP encoder here).
  * Not here: faults common to every protocol (server.c).
  */
@@ -13,41 +17,80 @@
 
 static void
 task_error(struct sb_resp *rs, int status, const char *code,
-    const char *param, const char *msg, const char *uuid)
+    const char *param, const char *msg, const char *type, const char *uuid)
 {
 	sb_json(rs, status, json_pack("{s:[{s:s,s:s,s:s,s:s,s:s?}]}", "errors",
 	    "code", code, "message", msg, "parameter", param, "taskType",
-	    "imageInference", "taskUUID", uuid));
+	    type, "taskUUID", uuid));
+}
+
+/* UTF-8 characters (code points) of s. */
+static size_t
+chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 static bool
-side_ok(json_int_t v)
+text_ok(const json_t *v, bool optional)
 {
-	return v >= 128 && v <= 2048 && v % 64 == 0;
+	return (optional && v == NULL) || (json_is_string(v) &&
+	    chars(json_string_value(v)) >= 2 &&
+	    chars(json_string_value(v)) <= 3000);
 }
 
-/* Checks an imageInference task; NULL when fine, else the parameter. */
-static const char *
-task_check(const json_t *t, const char **msg)
+static bool
+side_ok(const json_t *v)
 {
-	const char *pp = json_string_value(json_object_get(t, "positivePrompt"));
-	json_int_t n = json_object_get(t, "numberResults") ?
-	    json_integer_value(json_object_get(t, "numberResults")) : 1;
+	json_int_t n = json_integer_value(v);
 
-	*msg = "invalid value";
+	return json_is_integer(v) && n >= 128 && n <= 2048 && n % 64 == 0;
+}
+
+/* Checks an imageInference task; NULL when fine, else the error code
+ * (*param and *msg say more), as the real API names them. */
+static const char *
+task_check(const json_t *t, const char **param, const char **msg)
+{
+	const json_t *n = json_object_get(t, "numberResults"),
+	    *seed = json_object_get(t, "seed");
+
 	if (!json_is_string(json_object_get(t, "taskUUID")))
-		return *msg = "taskUUID is required", "taskUUID";
-	if (pp == NULL || strlen(pp) < 2 || strlen(pp) > 3000)
-		return *msg = "positivePrompt must be 2..3000 characters",
-		    "positivePrompt";
+		return *param = "taskUUID", *msg = "Missing or invalid "
+		    "taskUUID parameter.", "invalidTaskUUID";
+	if (!text_ok(json_object_get(t, "positivePrompt"), false))
+		return *param = "positivePrompt", *msg = "Invalid value for "
+		    "positivePrompt parameter. It must be between 2 and 3000 "
+		    "characters.", "invalidPositivePrompt";
+	if (!text_ok(json_object_get(t, "negativePrompt"), true))
+		return *param = "negativePrompt", *msg = "Invalid value for "
+		    "negativePrompt parameter. It must be between 2 and 3000 "
+		    "characters.", "invalidNegativePrompt";
 	if (!json_is_string(json_object_get(t, "model")))
-		return *msg = "model is required", "model";
-	if (!side_ok(json_integer_value(json_object_get(t, "width"))) ||
-	    !side_ok(json_integer_value(json_object_get(t, "height"))))
-		return *msg = "width and height must be multiples of 64 within "
-		    "128..2048", "width";
-	if (n < 1 || n > 20)
-		return *msg = "numberResults must be 1..20", "numberResults";
+		return *param = "model", *msg = "Missing model parameter.",
+		    "invalidModel";
+	if (!side_ok(json_object_get(t, "width")))
+		return *param = "width", *msg = "Invalid value for width "
+		    "parameter. It must be a multiple of 64 between 128 and "
+		    "2048.", "invalidWidth";
+	if (!side_ok(json_object_get(t, "height")))
+		return *param = "height", *msg = "Invalid value for height "
+		    "parameter. It must be a multiple of 64 between 128 and "
+		    "2048.", "invalidHeight";
+	if (seed != NULL && (!json_is_integer(seed) ||
+	    json_integer_value(seed) < 1))
+		return *param = "seed", *msg = "Invalid value for seed "
+		    "parameter. The seed must be an integer between 1 and "
+		    "9223372036854776000.", "invalidSeed";
+	if (n != NULL && (!json_is_integer(n) || json_integer_value(n) < 1 ||
+	    json_integer_value(n) > 20))
+		return *param = "numberResults", *msg = "Invalid value for "
+		    "numberResults parameter. It must be between 1 and 20.",
+		    "invalidNumberResults";
 	return NULL;
 }
 
@@ -116,7 +159,8 @@ sb_runware(struct sb_port *p, const struct sb_req *rq,
     const struct sb_faults *f, struct sb_resp *rs)
 {
 	json_t *data, *t;
-	const char *param, *msg, *type;
+	const char *param, *msg, *type, *code;
+	char session[37];
 	size_t i;
 	int k, n;
 
@@ -124,23 +168,33 @@ sb_runware(struct sb_port *p, const struct sb_req *rq,
 		return;
 	if (!json_is_array(rq->json))
 		return task_error(rs, 400, "invalidJSON", "body",
-		    "the body must be a JSON array of tasks", NULL);
+		    "Invalid JSON. The body must be an array of tasks.", NULL,
+		    NULL);
 	if (!auth_ok(p, rq, f))
 		return task_error(rs, 401, "invalidApiKey", "apiKey",
-		    "Invalid API key", NULL);
+		    "Invalid API key. Get one at https://my.runware.ai/signup",
+		    "authentication", NULL);
 	data = json_array();
 	json_array_foreach(rq->json, i, t) {
 		type = json_string_value(json_object_get(t, "taskType"));
-		if (type && strcmp(type, "ping") == 0)
-			json_array_append_new(data, json_pack("{s:s,s:b}",
-			    "taskType", "ping", "pong", 1));
-		if (type == NULL || strcmp(type, "imageInference") != 0)
+		if (type && strcmp(type, "authentication") == 0 && i == 0) {
+			sb_uuid(session);
+			json_array_append_new(data, json_pack("{s:s,s:s}",
+			    "taskType", "authentication",
+			    "connectionSessionUUID", session));
 			continue;
-		if ((param = task_check(t, &msg)) != NULL) {
+		}
+		if (type == NULL || strcmp(type, "imageInference") != 0) {
 			json_decref(data);
-			return task_error(rs, 400, "invalidParameter", param,
-			    msg, json_string_value(json_object_get(t,
-			    "taskUUID")));
+			return task_error(rs, 400, "invalidTaskType", "taskType",
+			    "Invalid value for taskType parameter.", type,
+			    json_string_value(json_object_get(t, "taskUUID")));
+		}
+		if ((code = task_check(t, &param, &msg)) != NULL) {
+			json_decref(data);
+			return task_error(rs, 400, code, param, msg,
+			    "imageInference", json_string_value(
+			    json_object_get(t, "taskUUID")));
 		}
 		n = json_object_get(t, "numberResults") ? (int)
 		    json_integer_value(json_object_get(t, "numberResults")) : 1;

@@ -37,6 +37,8 @@ struct sb_faults {
 	char	path[128];		/* only paths containing it */
 	char	image_url[512];		/* Leonardo/Runware answer this image
 					   URL instead of their own */
+	char	finish_reason[32];	/* Gemini answers no image with this
+					   finishReason (IMAGE_RECITATION) */
 };
 
 /* An async job (Leonardo generation, ComfyUI prompt). */
@@ -127,5 +129,7 @@ void	sb_ollama(struct sb_port *p, const struct sb_req *rq,
 	    const struct sb_faults *f, struct sb_resp *rs);
 /* The protocol's own error body for status and message. */
 json_t	*sb_error_body(enum sb_kind k, int status, const char *msg);
+/* Gemini's 400 API_KEY_INVALID body (ErrorInfo detail). */
+json_t	*sb_gemini_key_invalid(void);
 
 #endif

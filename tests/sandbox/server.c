@@ -118,13 +118,14 @@ static json_t *
 faults_render(const struct sb_faults *f)
 {
 	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:i,"
-	    "s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
+	    "s:s,s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
 	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
 	    "truncate_image", f->truncate_image, "oversize_image",
 	    f->oversize_image, "hang", f->hang, "wrong_auth", f->wrong_auth,
 	    "missing_model", f->missing_model, "nonsense", f->nonsense,
 	    "pending_polls", f->pending_polls, "count", f->count, "path",
-	    f->path, "image_url", f->image_url);
+	    f->path, "image_url", f->image_url, "finish_reason",
+	    f->finish_reason);
 }
 
 static void
@@ -152,6 +153,9 @@ faults_parse(const json_t *j, struct sb_faults *f)
 	snprintf(f->image_url, sizeof(f->image_url), "%s", json_string_value(
 	    json_object_get(j, "image_url")) ? json_string_value(
 	    json_object_get(j, "image_url")) : "");
+	snprintf(f->finish_reason, sizeof(f->finish_reason), "%s",
+	    json_string_value(json_object_get(j, "finish_reason")) ?
+	    json_string_value(json_object_get(j, "finish_reason")) : "");
 }
 
 void
