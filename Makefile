@@ -141,7 +141,8 @@ test: deps
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
 
-integration: build/san/imagegen $(SANDBOX_BIN) $(ITEST_BIN)
+# test_deploy installs the release build into its scratch root.
+integration: build/san/imagegen build/rel/imagegen $(SANDBOX_BIN) $(ITEST_BIN)
 	@sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN)
 
 # --- deep checks: libFuzzer drivers (clang) and valgrind over unit tests -----
