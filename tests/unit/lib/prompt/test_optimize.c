@@ -125,22 +125,25 @@ Test(optimize, a_good_answer_is_used)
 	cr_assert_null(o.fallback_reason);
 }
 
-/* The reasoning spent the budget: nothing came back. */
+/* The reasoning spent the budget (nothing came back), or the answer was
+ * cut (it may still look fine: short, every term kept): never used. */
 Test(optimize, a_spent_budget_falls_back_with_length)
 {
-	call_end("{\"response\":\"\",\"thinking\":\"We need to shorten\","
-	    "\"done\":true,\"done_reason\":\"length\",\"eval_count\":1"
-	    "358}");
-	cr_assert_str_eq(o.method, "local");
-	cr_assert_str_eq(o.fallback_reason, "length");
-}
+	static const char *const bodies[] = {
+		"{\"response\":\"\",\"thinking\":\"We need to shorten\","
+		"\"done\":true,\"done_reason\":\"length\",\"eval_count\":"
+		"1358}",
+		"{\"response\":\"A lighthouse on a cliff at dusk, oil "
+		"painting, golden hour, dramatic clouds. Waves\",\"thinking\":"
+		"\"Keep the terms.\",\"done\":true,\"done_reason\":"
+		"\"length\"}",
+	};
+	size_t i;
 
-/* A cut answer may still look fine (short, every term kept): never used. */
-Test(optimize, a_cut_answer_falls_back_with_length)
-{
-	call_end("{\"response\":\"A lighthouse on a cliff at dusk, oil "
-	    "painting, golden hour, dramatic clouds. Waves\",\"thinking\":"
-	    "\"Keep the terms.\",\"done\":true,\"done_reason\":\"length\"}");
-	cr_assert_str_eq(o.method, "local");
-	cr_assert_str_eq(o.fallback_reason, "length");
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		call_end(bodies[i]);
+		cr_assert_str_eq(o.method, "local", "%s", bodies[i]);
+		cr_assert_str_eq(o.fallback_reason, "length", "%s", bodies[i]);
+		prompt_optimized_fini(&o);
+	}
 }
