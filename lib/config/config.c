@@ -61,7 +61,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "OLLAMA_URL",		   CFG_URL,    F(ollama_url),		"http://localhost:11434", 0, 0 },
 	{ "OLLAMA_MODEL",	   CFG_STR,    F(ollama_model),		"gpt-oss:20b", 0, 0 },
 	{ "OLLAMA_CONNECT_MS",	   CFG_INT,    F(ollama_connect_ms),	"1000",	10, 60000 },
-	{ "OLLAMA_TIMEOUT_MS",	   CFG_INT,    F(ollama_timeout_ms),	"20000", 50, 600000 },
+	{ "OLLAMA_TIMEOUT_MS",	   CFG_INT,    F(ollama_timeout_ms),	"120000", 50, 600000 },
 	{ "LEONARDO_API_KEY",	   CFG_SECRET, F(leonardo_api_key),	"",	0, 0 },
 	{ "LEONARDO_BASE_URL",	   CFG_URL,    F(leonardo_base_url),	"https://cloud.leonardo.ai/api/rest/v1", 0, 0 },
 	{ "RUNWARE_API_KEY",	   CFG_SECRET, F(runware_api_key),	"",	0, 0 },

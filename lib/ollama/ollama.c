@@ -74,12 +74,21 @@ generate_once(struct ollama *o, const char *body, long budget_ms,
 	return generate_judge(res, ans, why, whylen);
 }
 
+/* The answer's "response" (never "thinking"), unless the budget ran out
+ * (done_reason "length": empty or cut) or it is blank. */
 static enum err
 answer_text(json_t *ans, char **out, char *why, size_t whylen)
 {
-	const char *t = json_string_value(json_object_get(ans, "response"));
+	const char *t = json_string_value(json_object_get(ans, "response")),
+	    *done = json_string_value(json_object_get(ans, "done_reason"));
 	size_t i;
 
+	if (done != NULL && strcmp(done, "length") == 0) {
+		snprintf(why, whylen, "length: num_predict spent (eval_count "
+		    "%lld, response %zu bytes)", (long long)json_integer_value(
+		    json_object_get(ans, "eval_count")), t ? strlen(t) : 0);
+		return ERR_BAD_RESPONSE;
+	}
 	for (i = 0; t != NULL && t[i] != '\0' && strchr(" \t\r\n", t[i]); i++)
 		continue;
 	if (t == NULL || t[i] == '\0') {
@@ -100,13 +109,21 @@ ollama_generate_request(const struct ollama *o, const char *body,
 	    .max_bytes = 4u * 1024 * 1024 };
 }
 
+long
+ollama_budget_tokens(long answer_chars)
+{
+	return OLLAMA_THINK_TOKENS + (answer_chars + OLLAMA_CHARS_PER_TOKEN -
+	    1) / OLLAMA_CHARS_PER_TOKEN;
+}
+
 char *
 ollama_generate_body(const struct ollama *o, const char *prompt,
-    double temperature, long num_predict)
+    double temperature, long answer_chars)
 {
-	json_t *b = json_pack("{s:s,s:s,s:b,s:{s:f,s:I}}", "model", o->model,
-	    "prompt", prompt, "stream", 0, "options", "temperature",
-	    temperature, "num_predict", (json_int_t)num_predict);
+	json_t *b = json_pack("{s:s,s:s,s:b,s:s,s:{s:f,s:I}}", "model",
+	    o->model, "prompt", prompt, "stream", 0, "think", OLLAMA_THINK,
+	    "options", "temperature", temperature, "num_predict",
+	    (json_int_t)ollama_budget_tokens(answer_chars));
 	char *text = b ? json_dumps(b, JSON_COMPACT) : NULL;
 
 	json_decref(b);
@@ -129,7 +146,7 @@ ollama_generate_reply(const struct http_response *res, char **out, char *why,
 
 enum err
 ollama_generate(struct ollama *o, const char *prompt, double temperature,
-    long num_predict, char **out, double *ms, char *why, size_t whylen)
+    long answer_chars, char **out, double *ms, char *why, size_t whylen)
 {
 	int64_t t0 = time_mono_ms(), left;
 	struct http_response res;
@@ -140,7 +157,7 @@ ollama_generate(struct ollama *o, const char *prompt, double temperature,
 
 	*out = NULL;
 	if ((text = ollama_generate_body(o, prompt, temperature,
-	    num_predict)) == NULL)
+	    answer_chars)) == NULL)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
 		left = o->timeout_ms - (time_mono_ms() - t0);

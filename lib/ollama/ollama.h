@@ -15,6 +15,16 @@
 
 #define OLLAMA_TAGS_TTL_MS	30000	/* model found: re-checked after */
 #define OLLAMA_TAGS_MISS_TTL_MS	2000	/* missing or unreachable */
+/*
+ * gpt-oss always reasons, and num_predict caps the reasoning and the
+ * answer together: a generate asks for the "low" level and a budget of
+ * OLLAMA_THINK_TOKENS (a few hundred at "low", with room) plus the
+ * answer's characters at OLLAMA_CHARS_PER_TOKEN (about 4 in English, 3
+ * leaves room). Spent, it ends with done_reason "length".
+ */
+#define OLLAMA_THINK		"low"
+#define OLLAMA_THINK_TOKENS	1024
+#define OLLAMA_CHARS_PER_TOKEN	3
 
 struct ollama {
 	const char		*url;		/* borrowed from config */
@@ -32,14 +42,17 @@ struct ollama {
 void		ollama_init(struct ollama *o, const struct config *cfg,
 		    struct http_client *http);
 /*
- * POST /api/generate with "stream": false; the answer text ("response",
- * never "thinking") in *out (caller frees). One retry on a connect
- * failure, 5xx or 429. ERR_PROVIDER_INVALID with "model_missing" in why
- * when the model is absent; ERR_TIMEOUT; ERR_PROVIDER_UNAVAILABLE;
- * ERR_BAD_RESPONSE for an empty or malformed answer.
+ * POST /api/generate with "stream": false, "think": OLLAMA_THINK and a
+ * num_predict for the reasoning and an answer of up to answer_chars; the
+ * answer text ("response", never "thinking") in *out (caller frees). One
+ * retry on a connect failure, 5xx or 429. ERR_PROVIDER_INVALID with
+ * "model_missing" in why when the model is absent; ERR_TIMEOUT;
+ * ERR_PROVIDER_UNAVAILABLE; ERR_BAD_RESPONSE for an empty or malformed
+ * answer, with why starting "length" when done_reason says the budget ran
+ * out (the answer is then empty or cut, and never used).
  */
 enum err	ollama_generate(struct ollama *o, const char *prompt,
-		    double temperature, long num_predict, char **out,
+		    double temperature, long answer_chars, char **out,
 		    double *ms, char *why, size_t whylen);
 /* POST /api/generate as a request to run elsewhere (curl multi): url in
  * c, body borrowed (it must outlive the transfer). */
@@ -47,9 +60,12 @@ struct ollama_call {
 	char			 url[1024];
 	struct http_request	 req;
 };
-/* The JSON body of a non-streaming generate (caller frees), NULL on OOM. */
+/* The JSON body of a non-streaming generate for an answer of up to
+ * answer_chars (caller frees), NULL on OOM. */
 char		*ollama_generate_body(const struct ollama *o, const char *prompt,
-		    double temperature, long num_predict);
+		    double temperature, long answer_chars);
+/* num_predict for an answer of up to answer_chars, reasoning included. */
+long		ollama_budget_tokens(long answer_chars);
 void		ollama_generate_request(const struct ollama *o,
 		    const char *body, long budget_ms, struct ollama_call *c);
 /* The answer text of a finished generate's response (caller frees *out),

@@ -28,6 +28,7 @@ const char *const prompt_method_names[] = { "auto", "ollama", "local", NULL };
 #define WHY_LONG	"answer_too_long"
 #define WHY_LOST	"keywords_lost"
 #define WHY_BAD		"answer_malformed"
+#define WHY_LENGTH	"length"	/* num_predict spent (reasoning too) */
 #define WHY_NONE	"ollama_not_configured"
 
 /* Copies src into o, replacing each {{name}} by its value. */
@@ -103,6 +104,8 @@ reason_of(enum err e, const char *why)
 		return WHY_TIMEOUT;
 	if (e == ERR_PROVIDER_INVALID && strncmp(why, "model_missing", 13) == 0)
 		return WHY_MODEL;
+	if (e == ERR_BAD_RESPONSE && strncmp(why, "length", 6) == 0)
+		return WHY_LENGTH;
 	if (e == ERR_BAD_RESPONSE)
 		return strstr(why, "empty") ? WHY_EMPTY : WHY_BAD;
 	return WHY_UNREACHABLE;
@@ -160,7 +163,7 @@ try_ollama(const struct prompt_lexicon *lex, struct ollama *o,
 	}
 	if ((filled = prompt_template_fill(text, target - 1)) == NULL)
 		return WHY_UNREACHABLE;
-	e = ollama_generate(o, filled, 0.2, target / 2 + 256, &raw, &ms,
+	e = ollama_generate(o, filled, 0.2, target - 1, &raw, &ms,
 	    out->internal, sizeof(out->internal));
 	free(filled);
 	reason = e != ERR_OK ? reason_of(e, out->internal) :
@@ -218,7 +221,7 @@ prompt_optimize_start(const struct ollama *o, const char *text, long target,
 	if ((c->text = strdup(text)) == NULL ||
 	    (filled = prompt_template_fill(text, target - 1)) == NULL)
 		return ERR_NOMEM;
-	c->body = ollama_generate_body(o, filled, 0.2, target / 2 + 256);
+	c->body = ollama_generate_body(o, filled, 0.2, target - 1);
 	free(filled);
 	if (c->body == NULL)
 		return ERR_NOMEM;

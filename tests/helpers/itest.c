@@ -238,9 +238,8 @@ itest_sandbox_port(const char *kind)
 	return 0;
 }
 
-/* A request straight to the sandbox (not through nginx). */
-static void
-sandbox_call(struct itest_res *r, const char *kind, const char *method,
+void
+itest_sandbox_call(struct itest_res *r, const char *kind, const char *method,
     const char *what, const char *body)
 {
 	static const char *const h[] = { "Content-Type: application/json",
@@ -265,9 +264,9 @@ itest_fault(const char *kind, const char *json)
 	struct itest_res r;
 
 	if (json == NULL || json[0] == '\0')
-		sandbox_call(&r, kind, "DELETE", "/__sandbox/faults", NULL);
+		itest_sandbox_call(&r, kind, "DELETE", "/__sandbox/faults", NULL);
 	else
-		sandbox_call(&r, kind, "POST", "/__sandbox/faults", json);
+		itest_sandbox_call(&r, kind, "POST", "/__sandbox/faults", json);
 	if (r.status != 200)
 		fprintf(stderr, "sandbox fault %s: HTTP %ld\n", kind, r.status);
 	itest_res_fini(&r);
@@ -290,7 +289,7 @@ itest_sandbox_forget(const char *kind)
 {
 	struct itest_res r;
 
-	sandbox_call(&r, kind, "DELETE", "/__sandbox/requests", NULL);
+	itest_sandbox_call(&r, kind, "DELETE", "/__sandbox/requests", NULL);
 	itest_res_fini(&r);
 }
 
@@ -300,7 +299,7 @@ itest_sandbox_requests(const char *kind)
 	struct itest_res r;
 	json_t *out;
 
-	sandbox_call(&r, kind, "GET", "/__sandbox/requests", NULL);
+	itest_sandbox_call(&r, kind, "GET", "/__sandbox/requests", NULL);
 	out = json_incref(r.json);
 	itest_res_fini(&r);
 	return out;
@@ -312,7 +311,7 @@ itest_sandbox_concurrency(const char *kind, bool reset)
 	struct itest_res r;
 	int max;
 
-	sandbox_call(&r, kind, reset ? "DELETE" : "GET",
+	itest_sandbox_call(&r, kind, reset ? "DELETE" : "GET",
 	    "/__sandbox/concurrency", NULL);
 	max = (int)json_integer_value(json_object_get(r.json, "max"));
 	itest_res_fini(&r);

@@ -51,6 +51,9 @@ const char	*itest_str(const struct itest_res *r, const char *path);
 /* The test stack's sandbox port of a protocol: "leonardo", "runware",
  * "gemini", "comfyui", "ollama". */
 int		 itest_sandbox_port(const char *kind);
+/* A request straight to a sandbox protocol (not through nginx). */
+void		 itest_sandbox_call(struct itest_res *r, const char *kind,
+		    const char *method, const char *what, const char *body);
 /* Sets the faults of a sandbox protocol (JSON text, "" resets them). */
 void		 itest_fault(const char *kind, const char *json);
 /* The last requests a sandbox protocol got (new reference, an array). */

@@ -2,8 +2,8 @@
  * tests/integration/test_prompt.c - POST /unified/validate-prompt and the
  * prompt-validator health through nginx, with the sandbox's Ollama: the
  * rules at their boundaries, bad input, Ollama used, and each way it can
- * fail (slow, down, no model, nonsense, hanging) ending in the local
- * compressor with the right reason.
+ * fail (slow, down, no model, nonsense, hanging, a reasoning that spends
+ * the budget) ending in the local compressor with the right reason.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +165,8 @@ Test(prompt, ollama_shortens_long_prompts)
 	cr_assert_str_eq(json_string_value(json_object_get(last, "model")),
 	    "gpt-oss:20b");
 	cr_assert(json_is_false(json_object_get(last, "stream")));
+	cr_assert_str_eq(json_string_value(json_object_get(last, "think")),
+	    "low", "gpt-oss reasons at the low level: %s", r.body);
 	json_decref(reqs);
 	itest_res_fini(&r);
 	free(b);
@@ -288,6 +290,46 @@ Test(prompt, failing_ollama_falls_back_after_one_retry)
 		    reqs, i), "path")), "/api/generate") == 0;
 	cr_assert_geq(n, 2, "the transient failure was retried once");
 	json_decref(reqs);
+}
+
+/* gpt-oss reasons longer than num_predict allows: done_reason "length",
+ * an empty response, its own reason. */
+Test(prompt, a_spent_reasoning_budget_falls_back_with_length)
+{
+	expect_fallback("{\"think_tokens\":100000,\"path\":"
+	    "\"/api/generate\"}", "length");
+}
+
+/* The sandbox's Ollama takes think as gpt-oss does (a level or a boolean)
+ * and refuses anything else with Ollama's own 400, as imagegen would then
+ * see it. */
+Test(prompt, sandbox_ollama_refuses_an_unknown_think_level)
+{
+	static const struct { const char *think; long status; } cases[] = {
+		{ "\"low\"", 200 }, { "\"high\"", 200 }, { "true", 200 },
+		{ "false", 200 }, { "\"max\"", 400 }, { "\"none\"", 400 },
+		{ "1", 400 },
+	};
+	struct itest_res r;
+	char body[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "{\"model\":\"gpt-oss:20b\","
+		    "\"prompt\":\"a fox.\",\"stream\":false,\"think\":%s}",
+		    cases[i].think);
+		itest_sandbox_call(&r, "ollama", "POST", "/api/generate", body);
+		cr_assert_eq(r.status, cases[i].status, "think %s: %s",
+		    cases[i].think, r.body);
+		if (r.status == 400)
+			cr_assert(strstr(json_string_value(json_object_get(
+			    r.json, "error")), "\"high\", \"medium\", "
+			    "\"low\", true, or false") != NULL, "%s", r.body);
+		else
+			cr_assert_not_null(json_string_value(json_object_get(
+			    r.json, "thinking")), "%s", r.body);
+		itest_res_fini(&r);
+	}
 }
 
 Test(prompt, nonsense_answer_is_rejected)

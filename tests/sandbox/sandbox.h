@@ -32,6 +32,8 @@ struct sb_faults {
 	bool	wrong_auth;
 	bool	missing_model;
 	bool	nonsense;
+	long	think_tokens;		/* Ollama: reasoning costs this many
+					   tokens at any level (0 = by level) */
 	int	pending_polls;		/* default 1 */
 	int	count;			/* 0 = until reset */
 	char	path[128];		/* only paths containing it */

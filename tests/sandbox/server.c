@@ -117,15 +117,16 @@ sb_log_request(struct sb_port *p, const struct sb_req *rq)
 static json_t *
 faults_render(const struct sb_faults *f)
 {
-	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:i,s:i,"
-	    "s:s,s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms, "status",
+	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:i,"
+	    "s:i,s:s,s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms,
+	    "status",
 	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
 	    "truncate_image", f->truncate_image, "oversize_image",
 	    f->oversize_image, "hang", f->hang, "wrong_auth", f->wrong_auth,
 	    "missing_model", f->missing_model, "nonsense", f->nonsense,
-	    "pending_polls", f->pending_polls, "count", f->count, "path",
-	    f->path, "image_url", f->image_url, "finish_reason",
-	    f->finish_reason);
+	    "think_tokens", (json_int_t)f->think_tokens, "pending_polls",
+	    f->pending_polls, "count", f->count, "path", f->path,
+	    "image_url", f->image_url, "finish_reason", f->finish_reason);
 }
 
 static void
@@ -146,6 +147,8 @@ faults_parse(const json_t *j, struct sb_faults *f)
 	f->wrong_auth = json_is_true(json_object_get(j, "wrong_auth"));
 	f->missing_model = json_is_true(json_object_get(j, "missing_model"));
 	f->nonsense = json_is_true(json_object_get(j, "nonsense"));
+	f->think_tokens = (long)json_integer_value(json_object_get(j,
+	    "think_tokens"));
 	f->pending_polls = json_object_get(j, "pending_polls") ?
 	    (int)json_integer_value(json_object_get(j, "pending_polls")) : 1;
 	f->count = (int)json_integer_value(json_object_get(j, "count"));
