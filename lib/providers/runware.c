@@ -65,6 +65,7 @@ runware_begin(struct prov_job *job)
 		    json_string(p->negative_prompt));
 	if (p->has_seed)
 		json_object_set_new(t, "seed", json_integer(p->seed));
+	prov_settings_put(t, &job->ctx->settings, "steps", "CFGScale");
 	return prov_request_json(job, "POST", "", json_pack("[o]", t),
 	    prov_bearer(job, auth, sizeof(auth)));
 }
@@ -123,13 +124,18 @@ runware_step(struct prov_job *job, const struct prov_reply *r)
 	return n;
 }
 
+/* The ping task is WebSocket-only; a one-result modelSearch of the
+ * default model is a free authenticated HTTP task. */
 static void
 runware_health_begin(struct prov_job *job)
 {
-	char auth[512];
+	char auth[512], uuid[UUID_STRLEN + 1];
 
-	prov_request_json(job, "POST", "", json_pack("[{s:s,s:b}]", "taskType",
-	    "ping", "ping", 1), prov_bearer(job, auth, sizeof(auth)));
+	uuid_make(uuid);
+	prov_request_json(job, "POST", "", json_pack("[{s:s,s:s,s:s,s:i}]",
+	    "taskType", "modelSearch", "taskUUID", uuid, "search",
+	    job->ctx->default_model, "limit", 1), prov_bearer(job, auth,
+	    sizeof(auth)));
 }
 
 const struct provider prov_runware = {
