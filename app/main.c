@@ -1,6 +1,6 @@
 /*
  * app/main.c - the imagegen command: serve (prefork master under
- * spawn-fcgi), migrate, check-config, version.
+ * spawn-fcgi), migrate, check-config, doctor, version.
  * Not here: process management (master.c), requests (worker.c).
  */
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "app/doctor.h"
 #include "app/keys_cli.h"
 #include "app/master.h"
 #include "app/runner.h"
@@ -32,6 +33,7 @@ static int	cmd_migrate(struct config *, const char *, int, char **);
 static int	cmd_check_config(struct config *, const char *, int, char **);
 static int	cmd_version(struct config *, const char *, int, char **);
 static int	cmd_config_get(struct config *, const char *, int, char **);
+static int	cmd_doctor(struct config *, const char *, int, char **);
 
 /* Sub-commands: name -> function, and whether it needs the config. */
 static const struct command {
@@ -45,6 +47,7 @@ static const struct command {
 	{ "migrate",	  cmd_migrate,	    1, "apply pending database migrations" },
 	{ "check-config", cmd_check_config, 1, "validate the configuration and exit" },
 	{ "config-get",	  cmd_config_get,   1, "print setting NAME (secrets: \"set\" or nothing)" },
+	{ "doctor",	  cmd_doctor,	    1, "check each provider's key and endpoint, Ollama, the database" },
 	{ "keys",	  keys_cli_run,	    1, "client API keys: create --project P [--scopes ...], list, revoke PREFIX" },
 	{ "version",	  cmd_version,	    0, "print the version" },
 };
@@ -145,6 +148,13 @@ cmd_config_get(struct config *cfg, const char *envfile, int argc, char **argv)
 	}
 	printf("%s\n", secret ? (buf[0] ? "set" : "") : buf);
 	return 0;
+}
+
+static int
+cmd_doctor(struct config *cfg, const char *envfile, int argc, char **argv)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return doctor_run(cfg, envfile, argc, argv);
 }
 
 static int

@@ -15,6 +15,7 @@
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/db/provider_configs.h"
+#include "lib/gen/plan.h"
 #include "lib/http/http.h"
 #include "lib/http/url.h"
 #include "lib/providers/common.h"
@@ -36,14 +37,13 @@ in_list(const char *list, const char *name)
 }
 
 static json_t *
-reachable(struct worker *w, size_t i, const struct provider *p, bool fresh)
+reachable(struct worker *w, size_t i, const struct provider *p,
+    const struct prov_ctx *ctx, bool fresh)
 {
 	struct worker_prov_health *h = &w->prov_health[i];
-	struct prov_ctx ctx;
 
 	if (fresh || h->at_ms == 0 || time_mono_ms() - h->at_ms > HEALTH_TTL_MS) {
-		p->ctx_init(w->cfg, &ctx);
-		h->err = prov_health(p, &ctx, &w->http, &h->ms, h->why,
+		h->err = prov_health(p, ctx, &w->http, &h->ms, h->why,
 		    sizeof(h->why));
 		h->at_ms = time_mono_ms();
 		if (h->err != ERR_OK)
@@ -99,18 +99,18 @@ provider_json(struct worker *w, size_t i, const struct db_provider_config *pc,
 	for (bit = 1; bit != 0 && bit <= p->caps; bit <<= 1)
 		if ((p->caps & bit) && prov_cap_name(bit))
 			json_array_append_new(c, json_string(prov_cap_name(bit)));
-	p->ctx_init(w->cfg, &ctx);
+	plan_ctx_init(w->cfg, p, pc, &ctx);
 	return json_pack("{s:s,s:s,s:b,s:s?,s:s,s:b,s:o,s:o,s:{s:I,s:i,s:i,"
 	    "s:i,s:i},s:s,s:o,s:o}", "name", p->name, "label", p->label,
 	    "configured", why == NULL, "why_not_configured", why, "endpoint",
 	    in_list(w->cfg->sandbox_providers, p->name) ? "sandbox" : "real",
 	    "local", http_url_local(ctx.base_url), "reachable", why ?
 	    json_null() :
-	    reachable(w, i, p, fresh), "capabilities", c, "limits",
+	    reachable(w, i, p, &ctx, fresh), "capabilities", c, "limits",
 	    "max_prompt_chars", (json_int_t)p->limits.max_prompt_chars,
 	    "min_side", p->limits.min_side, "max_side", p->limits.max_side,
 	    "size_multiple", p->limits.size_multiple, "max_images",
-	    p->limits.max_images, "default_model", p->default_model,
+	    p->limits.max_images, "default_model", ctx.default_model,
 	    "provider_configs", config_row(pc, ctx.timeout_ms), "circuit",
 	    circuit_json(w, p->name));
 }

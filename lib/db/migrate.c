@@ -116,3 +116,29 @@ db_migrate(struct db *db, int *applied, char *why, size_t whylen)
 	    0, NULL, NULL);
 	return e;
 }
+
+enum err
+db_migrate_pending(struct db *db, int *pending)
+{
+	PGresult *r = NULL;
+	char name[128];
+	size_t i;
+	int table = 0, done = 0;
+	enum err e;
+
+	*pending = 0;
+	e = db_exec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
+	    0, NULL, &r);
+	if (e == ERR_OK)
+		table = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	for (i = embed_first(MIGRATIONS_DIR); e == ERR_OK && i < embed_nfiles &&
+	    strncmp(embed_files[i].path, MIGRATIONS_DIR,
+	    strlen(MIGRATIONS_DIR)) == 0; i++) {
+		migration_name(embed_files[i].path, name, sizeof(name));
+		if (table && (e = migration_applied(db, name, &done)) != ERR_OK)
+			break;
+		*pending += !(table && done);
+	}
+	return e;
+}

@@ -15,5 +15,8 @@
  */
 enum err	db_migrate(struct db *db, int *applied, char *why,
 		    size_t whylen);
+/* How many embedded migrations are not recorded yet (all of them when
+ * schema_migrations does not exist); ERR_DB_UNAVAILABLE / ERR_DB. */
+enum err	db_migrate_pending(struct db *db, int *pending);
 
 #endif

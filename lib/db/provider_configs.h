@@ -1,6 +1,7 @@
 /*
  * lib/db/provider_configs.h - the provider_configs table: per provider
- * enabled, priority, weight, timeout, retries, rate limit, default model.
+ * enabled, priority, weight, timeout, retries, rate limit, default model,
+ * settings (steps, guidance, allowed_models: a list or a comma string).
  * Not here: what the engine does with them (lib/gen/engine.c).
  */
 #ifndef DB_PROVIDER_CONFIGS_H
@@ -24,6 +25,10 @@ struct db_provider_config {
 	int		rate_per_min;	/* 0 = unlimited */
 	int		max_concurrent;	/* calls in flight; 0 = no cap */
 	char		default_model[DB_MODEL_MAX + 1];	/* "" = none */
+	/* From the settings jsonb; 0 / "" when absent or of a wrong type. */
+	int		steps;		/* settings.steps */
+	double		guidance;	/* settings.guidance */
+	char		allowed_models[512];	/* settings.allowed_models */
 };
 
 /*

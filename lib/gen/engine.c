@@ -547,9 +547,7 @@ pick(struct run_state *s)
 	}
 	s->params = s->g->params;
 	s->params.prompt = s->prompt;
-	pe->prov->ctx_init(s->env->cfg, &s->ctx);
-	if (pe->pc && pe->pc->timeout_ms > 0)
-		s->ctx.timeout_ms = pe->pc->timeout_ms;
+	plan_ctx_init(s->env->cfg, pe->prov, pe->pc, &s->ctx);
 	s->tries = 1 + (pe->pc ? pe->pc->max_retries : 2);
 	s->try = 0;
 	s->phase = PH_TRY;

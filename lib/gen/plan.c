@@ -105,23 +105,51 @@ check_cooling(const struct plan_input *in, struct plan_entry *e)
 	return true;
 }
 
-/* The comma list of models prov offers with cfg (its *_MODELS). */
-static const char *
-models_of(const struct plan_input *in, const struct provider *prov)
+void
+plan_ctx_init(const struct config *cfg, const struct provider *prov,
+    const struct db_provider_config *pc, struct prov_ctx *ctx)
 {
-	struct prov_ctx ctx = { 0 };
-
+	memset(ctx, 0, sizeof(*ctx));
 	if (prov->ctx_init != NULL)
-		prov->ctx_init(in->cfg, &ctx);
-	return ctx.models;
+		prov->ctx_init(cfg, ctx);
+	if (pc == NULL)
+		return;
+	if (pc->default_model[0] != '\0')
+		ctx->default_model = pc->default_model;
+	if (pc->timeout_ms > 0)
+		ctx->timeout_ms = pc->timeout_ms;
+	if (pc->allowed_models[0] != '\0')
+		ctx->allowed_models = pc->allowed_models;
+	ctx->settings.steps = pc->steps;
+	ctx->settings.guidance = pc->guidance;
+}
+
+bool
+plan_model_offered(const struct prov_ctx *ctx, const char *model)
+{
+	return http_list_has(ctx->models, model) && (ctx->allowed_models ==
+	    NULL || http_list_has(ctx->allowed_models, model));
+}
+
+/* prov's context with its provider_configs row of in. */
+static void
+ctx_of(const struct plan_input *in, const struct provider *prov,
+    struct prov_ctx *ctx)
+{
+	plan_ctx_init(in->cfg, prov, db_provider_config_find(in->pcs, in->npcs,
+	    prov->name), ctx);
 }
 
 /* True when the request names no model or one prov offers. */
 static bool
 model_offered(const struct plan_input *in, const struct provider *prov)
 {
-	return in->params->model == NULL ||
-	    http_list_has(models_of(in, prov), in->params->model);
+	struct prov_ctx ctx;
+
+	if (in->params->model == NULL)
+		return true;
+	ctx_of(in, prov, &ctx);
+	return plan_model_offered(&ctx, in->params->model);
 }
 
 static bool
@@ -141,6 +169,7 @@ check_model_somewhere(const struct plan_input *in, const char *req,
     char *why, size_t whylen)
 {
 	const struct provider *prov;
+	struct prov_ctx ctx;
 	size_t i;
 
 	for (i = 0; i < in->nprovs && req == NULL; i++)
@@ -150,9 +179,12 @@ check_model_somewhere(const struct plan_input *in, const char *req,
 		prov = in->provs[i];
 		if (strcmp(prov->name, req) != 0 || model_offered(in, prov))
 			continue;
+		ctx_of(in, prov, &ctx);
 		snprintf(why, whylen, "model: \"%.64s\" is not offered by %s "
-		    "(one of: %.200s)", in->params->model, prov->name,
-		    models_of(in, prov));
+		    "(one of: %.200s%s%.200s)", in->params->model, prov->name,
+		    ctx.models, ctx.allowed_models ? "; provider_configs "
+		    "allows: " : "", ctx.allowed_models ? ctx.allowed_models :
+		    "");
 		return ERR_MODEL_NOT_ALLOWED;
 	}
 	if (req == NULL)

@@ -50,6 +50,18 @@ struct plan_input {
 };
 
 /*
+ * The context prov is called with: its configuration (ctx_init) and its
+ * provider_configs row pc (NULL = none): default_model, timeout_ms and
+ * settings (steps, guidance, allowed_models narrowing *_MODELS). pc is
+ * borrowed by ctx and must outlive it.
+ */
+void		plan_ctx_init(const struct config *cfg,
+		    const struct provider *prov,
+		    const struct db_provider_config *pc, struct prov_ctx *ctx);
+/* Does prov with ctx offer model (in *_MODELS and the row's allowlist)? */
+bool		plan_model_offered(const struct prov_ctx *ctx,
+		    const char *model);
+/*
  * Builds the order into out. ERR_INVALID_FIELD (why set) when the
  * requested provider does not exist; ERR_MODEL_NOT_ALLOWED when the
  * params name a model the requested provider (for "auto": every one)

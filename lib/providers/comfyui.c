@@ -55,6 +55,12 @@ set_input(json_t *wf, const char *cls, const char *key, json_t *v)
 	json_decref(v);
 }
 
+static int
+steps_of(const struct prov_job *job)
+{
+	return job->ctx->settings.steps > 0 ? job->ctx->settings.steps : STEPS;
+}
+
 static json_t *
 workflow_fill(const struct prov_job *job, int64_t seed)
 {
@@ -70,9 +76,12 @@ workflow_fill(const struct prov_job *job, int64_t seed)
 	set_input(wf, "EmptySD3LatentImage", "batch_size",
 	    json_integer(p->num_images));
 	set_input(wf, "KSampler", "seed", json_integer(seed));
-	set_input(wf, "KSampler", "steps", json_integer(STEPS));
-	if (p->model)
-		set_input(wf, "UNETLoader", "unet_name", json_string(p->model));
+	set_input(wf, "KSampler", "steps", json_integer(steps_of(job)));
+	if (job->ctx->settings.guidance > 0)
+		set_input(wf, "FluxGuidance", "guidance",
+		    json_real(job->ctx->settings.guidance));
+	set_input(wf, "UNETLoader", "unet_name", json_string(p->model ?
+	    p->model : job->ctx->default_model));
 	return wf;
 }
 
@@ -89,7 +98,8 @@ comfyui_begin(struct prov_job *job)
 		return prov_fail(job, ERR_INTERNAL, "the ComfyUI workflow "
 		    "template is missing or not JSON");
 	json_object_set_new(job->out->meta, "seed", json_integer(seed));
-	json_object_set_new(job->out->meta, "steps", json_integer(STEPS));
+	json_object_set_new(job->out->meta, "steps",
+	    json_integer(steps_of(job)));
 	uuid_make(client);
 	job->step = STEP_QUEUE;
 	return prov_request_json(job, "POST", "/prompt", json_pack("{s:o,s:s}",

@@ -250,3 +250,13 @@ prov_health_by_status(const struct prov_reply *r)
 {
 	return prov_status_err(r->status);
 }
+
+void
+prov_settings_put(json_t *o, const struct prov_settings *s,
+    const char *steps_key, const char *guidance_key)
+{
+	if (s->steps > 0)
+		json_object_set_new(o, steps_key, json_integer(s->steps));
+	if (s->guidance > 0)
+		json_object_set_new(o, guidance_key, json_real(s->guidance));
+}

@@ -41,6 +41,10 @@ enum err	prov_image_bytes(struct prov_job *job, unsigned char *data,
 const char	*prov_cap_name(unsigned cap);
 /* Health verdict for providers whose health call is any 2xx. */
 enum err	prov_health_by_status(const struct prov_reply *r);
+/* The settings that are set (non-zero) into body o under the
+ * provider's names for steps and guidance. */
+void		prov_settings_put(json_t *o, const struct prov_settings *s,
+		    const char *steps_key, const char *guidance_key);
 /* "Authorization: Bearer KEY" into buf. */
 const char	*prov_bearer(const struct prov_job *job, char *buf,
 		    size_t len);

@@ -83,6 +83,8 @@ leonardo_begin(struct prov_job *job)
 		json_object_set_new(b, "seed", json_integer(p->seed));
 	if (preset)
 		json_object_set_new(b, "presetStyle", json_string(preset));
+	prov_settings_put(b, &job->ctx->settings, "num_inference_steps",
+	    "guidance_scale");
 	job->step = STEP_CREATE;
 	return prov_request_json(job, "POST", "/generations", b,
 	    prov_bearer(job, auth, sizeof(auth)));

@@ -76,12 +76,20 @@ struct gen_output {
 	long		 retry_after_s;		/* from 429/503, -1 if none */
 };
 
+/* Tuning from provider_configs.settings; 0 = the provider's default. */
+struct prov_settings {
+	int		 steps;			/* sampling steps */
+	double		 guidance;		/* CFG / guidance scale */
+};
+
 /* The slice of configuration and runtime a provider sees. */
 struct prov_ctx {
 	const char	*base_url;		/* no trailing slash */
 	const char	*api_key;		/* NULL/"" when none */
 	const char	*default_model;
 	const char	*models;		/* comma list a request may name */
+	const char	*allowed_models;	/* narrows models; NULL = no */
+	struct prov_settings settings;
 	long		 poll_interval_ms;
 	long		 poll_timeout_ms;	/* for async providers */
 	long		 timeout_ms;		/* per HTTP call */

@@ -117,6 +117,7 @@ runware_begin(struct prov_job *job)
 	}
 	if (p->has_seed)
 		json_object_set_new(t, "seed", json_integer(p->seed));
+	prov_settings_put(t, &job->ctx->settings, "steps", "CFGScale");
 	return prov_request_json(job, "POST", "", json_pack("[o]", t),
 	    prov_bearer(job, auth, sizeof(auth)));
 }
