@@ -89,7 +89,7 @@ Test(providers, leonardo_create_poll_complete)
 	gp.negative_prompt = "blurry";
 	gp.has_seed = true;
 	gp.seed = 42;
-	gp.style = "cinematic";
+	gp.style = "photo";
 	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
 	cr_assert_str_eq(job.req.method, "POST");
 	cr_assert(strstr(job.req.url, "/generations") != NULL);
@@ -98,7 +98,8 @@ Test(providers, leonardo_create_poll_complete)
 	cr_assert_str_eq(json_string_value(json_object_get(b, "modelId")),
 	    "aa77f04e-3eec-4034-9c07-d0f619684628");
 	cr_assert_str_eq(json_string_value(json_object_get(b, "presetStyle")),
-	    "CINEMATIC");
+	    "PHOTOGRAPHY");
+	cr_assert(json_is_true(json_object_get(b, "alchemy")));
 	cr_assert_eq(json_integer_value(json_object_get(b, "seed")), 42);
 	json_decref(b);
 	cr_assert_eq(reply(200, "{\"sdGenerationJob\":{\"generationId\":"
@@ -137,6 +138,61 @@ Test(providers, leonardo_failures)
 	gp.style = "watercolour";
 	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_FAIL, "unknown style");
 	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+}
+
+/* shared/providers/leonardo.md, "Checked against public sources". */
+Test(providers, leonardo_alchemy_only_with_a_style_that_needs_it)
+{
+	static const struct { const char *style, *preset; bool alchemy; } t[] = {
+		{ "none", "NONE", false }, { "leonardo", "LEONARDO", false },
+		{ "ANIME", "ANIME", true }, { "render_3d", "RENDER_3D", true },
+		{ NULL, NULL, false },
+	};
+	json_t *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		gp.style = t[i].style;
+		cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
+		b = req_body();
+		cr_assert_eq(json_is_true(json_object_get(b, "alchemy")),
+		    t[i].alchemy, "%s", job.req.body);
+		cr_assert_str_eq(t[i].preset ? t[i].preset : "(none)",
+		    json_string_value(json_object_get(b, "presetStyle")) ?
+		    json_string_value(json_object_get(b, "presetStyle")) :
+		    "(none)");
+		json_decref(b);
+		prov_job_fini(&job);
+	}
+}
+
+Test(providers, leonardo_at_most_4_images_above_768)
+{
+	gp.num_images = 5;
+	gp.width = 768;
+	gp.height = 768;
+	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
+	prov_job_fini(&job);
+	gp.height = 776;
+	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+	cr_assert(strstr(out.error, "at most 4") != NULL, "%s", out.error);
+}
+
+/* A key that is not a UUID: 500 from the authorization hook. */
+Test(providers, leonardo_hook_500_is_auth_not_outage)
+{
+	struct prov_reply r = { 500, "{\"error\":\"Invalid response from "
+	    "authorization hook\",\"code\":\"unexpected\"}", 0, -1 };
+
+	r.len = strlen(r.body);
+	start("leonardo_ai");
+	cr_assert_eq(job.prov->step(&job, &r), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_AUTH);
+	cr_assert_eq(job.prov->health_check(&r), ERR_PROVIDER_AUTH);
+	r.body = "{\"error\":\"something broke\",\"code\":\"unexpected\"}";
+	r.len = strlen(r.body);
+	cr_assert_eq(job.prov->health_check(&r), ERR_PROVIDER_UNAVAILABLE);
 }
 
 Test(providers, polling_times_out)
