@@ -349,6 +349,38 @@ Test(providers, comfyui_node_errors_and_execution_error)
 	cr_assert_eq(job.err, ERR_PROVIDER_UNAVAILABLE);
 }
 
+/* A 200 may carry node_errors for outputs other than ours (they were not
+ * queued, ours was): fail only when ours is among them (comfyui.md). */
+Test(providers, comfyui_node_errors_of_other_outputs)
+{
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p1\",\"number\":1,"
+	    "\"node_errors\":{\"12\":{\"errors\":[{\"type\":"
+	    "\"value_not_valid\"}],\"dependent_outputs\":[\"12\"],"
+	    "\"class_type\":\"PreviewImage\"}}}"), PROV_NEXT_REQUEST);
+	cr_assert(strstr(job.req.url, "/history/p1") != NULL);
+	cr_assert_eq(reply(200, "{\"p1\":{\"status\":{\"status_str\":"
+	    "\"success\"},\"outputs\":{\"12\":{\"images\":[{\"filename\":"
+	    "\"preview.png\",\"type\":\"temp\"}]},\"9\":{\"images\":[{"
+	    "\"filename\":\"ours.png\",\"subfolder\":\"\",\"type\":"
+	    "\"output\"}]}}}}"), PROV_NEXT_DONE);
+	cr_assert_eq(out.nimages, 1, "only our output node's images");
+	cr_assert(strstr(out.images[0].url, "ours.png") != NULL);
+	prov_job_fini(&job);
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p2\",\"node_errors\":{"
+	    "\"3\":{\"errors\":[],\"dependent_outputs\":[\"9\"],"
+	    "\"class_type\":\"VAELoader\"}}}"), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+	cr_assert(strstr(out.error, "output node 9") != NULL, "%s", out.error);
+	prov_job_fini(&job);
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p3\",\"node_errors\":{"
+	    "\"9\":{\"errors\":[],\"class_type\":\"SaveImage\"}}}"),
+	    PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+}
+
 Test(providers, registry_and_configuration)
 {
 	cr_assert_eq(prov_registry_count, 4);
