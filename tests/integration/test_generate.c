@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "tests/helpers/itest.h"
+#include "tests/sandbox/sandbox.h"
 
 static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
@@ -96,7 +97,7 @@ Test(generate, leonardo_explicit)
 	q = last_request("leonardo", "/generations");
 	cr_assert_not_null(q);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(q,
-	    "headers"), "authorization")), "Bearer sandbox-key");
+	    "headers"), "authorization")), "Bearer " SB_LEONARDO_KEY);
 	q = last_request("leonardo", "/api/rest/v1/generations");
 	json_decref(q);
 }
