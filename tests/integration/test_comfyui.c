@@ -16,16 +16,6 @@ static const char *const json_h[] = { "Content-Type: application/json",
 
 TestSuite(comfyui, .init = itest_faults_clear, .fini = itest_faults_clear);
 
-static json_t *
-attempts(const struct itest_res *r)
-{
-	json_t *a = json_object_get(json_object_get(r->json, "metadata"),
-	    "attempts");
-
-	return a ? a : json_object_get(json_object_get(r->json, "error"),
-	    "attempts");
-}
-
 static void
 generate(struct itest_res *r)
 {
@@ -43,7 +33,7 @@ Test(comfyui, node_errors_of_another_output_still_succeed)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(itest_str(&r, "provider"), "comfyui", "%s", r.body);
 	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1);
-	cr_assert_eq(json_array_size(attempts(&r)), 1, "%s", r.body);
+	cr_assert_eq(json_array_size(itest_attempts(&r)), 1, "%s", r.body);
 	itest_res_fini(&r);
 }
 
@@ -56,7 +46,7 @@ Test(comfyui, node_errors_of_our_output_fail_clearly)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_neq(itest_str(&r, "provider"), "comfyui");
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-	    attempts(&r), 0), "outcome")), "invalid_request", "%s", r.body);
-	cr_assert_eq(json_array_size(attempts(&r)), 2, "%s", r.body);
+	    itest_attempts(&r), 0), "outcome")), "invalid_request", "%s", r.body);
+	cr_assert_eq(json_array_size(itest_attempts(&r)), 2, "%s", r.body);
 	itest_res_fini(&r);
 }

@@ -28,14 +28,8 @@ generate(struct itest_res *r, const char *body)
 static const char *
 attempt_outcome(const struct itest_res *r, size_t i)
 {
-	json_t *a = json_object_get(json_object_get(r->json, "metadata"),
-	    "attempts");
-
-	if (a == NULL)
-		a = json_object_get(json_object_get(r->json, "error"),
-		    "attempts");
-	return json_string_value(json_object_get(json_array_get(a, i),
-	    "outcome"));
+	return json_string_value(json_object_get(json_array_get(
+	    itest_attempts(r), i), "outcome"));
 }
 
 /* The body of the last POST /generations the sandbox got (new ref). */
