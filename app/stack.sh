@@ -21,6 +21,9 @@ bench)	HTTP_PORT=${HTTP_PORT:-8023}; PG_PORT=${PG_PORT:-54349}; SB=18120 ;;
 esac
 VAR=$ROOT/var/$NAME
 SANDBOX=$ROOT/build/sandbox/imagegen-sandbox
+# Leonardo keys are UUIDs: the sandbox answers others as Leonardo does
+# (tests/sandbox/leonardo.c, SB_LEONARDO_KEY).
+SB_LEONARDO_KEY=5b1d7c3e-2f4a-4e6b-9c8d-0a1b2c3d4e5f
 SB_LEONARDO=$((SB + 1)) SB_RUNWARE=$((SB + 2)) SB_GEMINI=$((SB + 3))
 SB_COMFYUI=$((SB + 4)) SB_OLLAMA=$((SB + 5)) WAIT_PORT=$((SB + 6))
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -112,7 +115,8 @@ sandbox_up() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then return 0; fi
 	"$SANDBOX" --leonardo $SB_LEONARDO --runware $SB_RUNWARE \
 	    --gemini $SB_GEMINI --comfyui $SB_COMFYUI --ollama $SB_OLLAMA \
-	    --key sandbox-key >>"$LOG/sandbox.log" 2>&1 &
+	    --key sandbox-key --leonardo-key $SB_LEONARDO_KEY \
+	    >>"$LOG/sandbox.log" 2>&1 &
 	echo $! >"$VAR/run/sandbox.pid"
 	i=0
 	until curl -sf -o /dev/null "http://127.0.0.1:$SB_OLLAMA/__sandbox/health"; do
@@ -144,7 +148,7 @@ sandbox_env() {
 	[ -x "$SANDBOX" ] || return 0
 	sb=""
 	if cfg_unset LEONARDO_API_KEY; then
-		export LEONARDO_API_KEY=sandbox-key
+		export LEONARDO_API_KEY=$SB_LEONARDO_KEY
 		export LEONARDO_BASE_URL=http://127.0.0.1:$SB_LEONARDO/api/rest/v1
 		sb="$sb,leonardo_ai"
 	fi

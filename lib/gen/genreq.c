@@ -8,6 +8,7 @@
 
 #include "lib/json/json.h"
 #include "lib/gen/genreq.h"
+#include "lib/providers/leonardo.h"
 
 #define MAX_SIDE	4096
 #define MIN_SIDE	64
@@ -58,6 +59,25 @@ check_token(const char *key, const char *v, size_t max, const char *allowed,
 
 #define TOKEN_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 	"0123456789._:@/-"
+
+/* A style is one of the names the style provider maps (Leonardo's
+ * presets): anything else is refused here, not by the provider. */
+static enum err
+check_style(const char *style, char *why, size_t whylen)
+{
+	const char *name;
+	bool alchemy;
+	size_t i, n;
+
+	if (style == NULL || prov_leonardo_preset(style, &alchemy) != NULL)
+		return ERR_OK;
+	n = (size_t)snprintf(why, whylen, "style: must be one of");
+	for (i = 0; (name = prov_leonardo_style_name(i)) != NULL &&
+	    n < whylen; i++)
+		n += (size_t)snprintf(why + n, whylen - n, "%s %s", i ? "," :
+		    "", name);
+	return ERR_INVALID_FIELD;
+}
 
 /* "W:H" with 1..64 each; fills the default size for it. */
 static enum err
@@ -143,7 +163,7 @@ parse_texts(const json_t *b, struct genreq *g, char *why, size_t whylen)
 		    "\"..\"", GENREQ_MODEL_MAX);
 		return ERR_INVALID_FIELD;
 	}
-	return check_token("style", p->style, 64, TOKEN_CHARS, why, whylen);
+	return check_style(p->style, why, whylen);
 }
 
 static enum err

@@ -18,6 +18,7 @@
 #include "lib/providers/comfyui.h"
 
 #define WORKFLOW	"lib/providers/workflows/flux_dev.json"
+#define OUTPUT_CLASS	"SaveImage"	/* the node whose images we read */
 #define STEPS		20
 
 enum { STEP_QUEUE = 0, STEP_POLL };
@@ -61,6 +62,24 @@ steps_of(const struct prov_job *job)
 	return job->ctx->settings.steps > 0 ? job->ctx->settings.steps : STEPS;
 }
 
+/* The id of the template's OUTPUT_CLASS node into id (a resumed job
+ * has only its prompt id: the template is read again). */
+static bool
+output_node(char *id, size_t len)
+{
+	const struct embed_file *f = embed_get(WORKFLOW);
+	json_t *wf = f ? json_loads(f->data, 0, NULL) : NULL, *node;
+	const char *k, *cls;
+	bool found = false;
+
+	json_object_foreach(wf, k, node)
+		if (!found && (cls = json_string_value(json_object_get(node,
+		    "class_type"))) && strcmp(cls, OUTPUT_CLASS) == 0)
+			found = snprintf(id, len, "%s", k) < (int)len;
+	json_decref(wf);
+	return found;
+}
+
 static json_t *
 workflow_fill(const struct prov_job *job, int64_t seed)
 {
@@ -91,12 +110,15 @@ comfyui_begin(struct prov_job *job)
 	const struct gen_params *p = job->params;
 	int64_t seed = p->has_seed ? p->seed : (int64_t)(((uint64_t)
 	    time_wall_ms() * 2654435761u) % 4294967296u);
-	char client[UUID_STRLEN + 1];
+	char client[UUID_STRLEN + 1], out[32];
 	json_t *wf = workflow_fill(job, seed);
 
-	if (wf == NULL)
+	if (wf == NULL || !output_node(out, sizeof(out))) {
+		json_decref(wf);
 		return prov_fail(job, ERR_INTERNAL, "the ComfyUI workflow "
-		    "template is missing or not JSON");
+		    "template is missing, not JSON or without %s",
+		    OUTPUT_CLASS);
+	}
 	json_object_set_new(job->out->meta, "seed", json_integer(seed));
 	json_object_set_new(job->out->meta, "steps",
 	    json_integer(steps_of(job)));
@@ -127,16 +149,43 @@ comfyui_resume(struct prov_job *job)
 	return poll_next(job);
 }
 
+/* The node_errors entry that stops our output: its own, or one whose
+ * dependent_outputs list it (NULL when it was queued; other outputs of
+ * the workflow may have failed validation). */
+static json_t *
+output_error(json_t *node_errors, const char *out)
+{
+	const char *k;
+	json_t *ne, *d;
+	size_t i;
+
+	json_object_foreach(node_errors, k, ne) {
+		if (strcmp(k, out) == 0)
+			return ne;
+		json_array_foreach(json_object_get(ne, "dependent_outputs"), i,
+		    d)
+			if (json_is_string(d) && strcmp(json_string_value(d),
+			    out) == 0)
+				return ne;
+	}
+	return NULL;
+}
+
 static enum prov_next
 queued(struct prov_job *job, json_t *j)
 {
 	const char *id = json_string_value(json_object_get(j, "prompt_id"));
-	json_t *ne = json_object_get(j, "node_errors");
+	char out[32];
+	json_t *ne;
 
-	if (json_object_size(ne) > 0) {
+	if (!output_node(out, sizeof(out)))
+		return prov_fail(job, ERR_INTERNAL, "the ComfyUI workflow "
+		    "template has no %s node", OUTPUT_CLASS);
+	if ((ne = output_error(json_object_get(j, "node_errors"), out))) {
 		char *t = json_dumps(ne, JSON_COMPACT);
 		enum prov_next n = prov_fail(job, ERR_PROVIDER_INVALID,
-		    "ComfyUI node errors: %.300s", t ? t : "?");
+		    "ComfyUI did not queue output node %s: %.300s", out,
+		    t ? t : "?");
 
 		free(t);
 		return n;
@@ -179,19 +228,23 @@ out:
 	return e;
 }
 
+/* Reads the images of our output node only (a workflow may have others,
+ * previews among them). */
 static enum prov_next
 finished(struct prov_job *job, json_t *h)
 {
-	const char *node;
-	json_t *out, *img;
+	char node[32];
+	json_t *img;
 	size_t i;
 
-	json_object_foreach(json_object_get(h, "outputs"), node, out)
-		json_array_foreach(json_object_get(out, "images"), i, img)
-			if (add_view(job, img) != ERR_OK)
-				return prov_fail(job, ERR_BAD_RESPONSE,
-				    "ComfyUI output %s has a bad image entry",
-				    node);
+	if (!output_node(node, sizeof(node)))
+		return prov_fail(job, ERR_INTERNAL, "the ComfyUI workflow "
+		    "template has no %s node", OUTPUT_CLASS);
+	json_array_foreach(json_object_get(json_object_get(json_object_get(h,
+	    "outputs"), node), "images"), i, img)
+		if (add_view(job, img) != ERR_OK)
+			return prov_fail(job, ERR_BAD_RESPONSE, "ComfyUI output "
+			    "%s has a bad image entry", node);
 	if (job->out->nimages == 0)
 		return prov_fail(job, ERR_NO_IMAGE, "ComfyUI finished %s with "
 		    "no image", job->remote_id);

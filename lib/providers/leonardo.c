@@ -16,17 +16,40 @@
 
 enum { STEP_CREATE = 0, STEP_POLL };
 
-/* Our style names -> Leonardo presetStyle. */
+/* Our style names -> Leonardo presetStyle, and whether it needs "alchemy":
+ * true (without alchemy Leonardo takes only LEONARDO and NONE). */
 static const struct {
 	const char	*style;
 	const char	*preset;
+	bool		 alchemy;
 } styles[] = {
-	{ "cinematic",	"CINEMATIC" },	{ "anime",	"ANIME" },
-	{ "photo",	"PHOTOGRAPHY" },{ "photography", "PHOTOGRAPHY" },
-	{ "creative",	"CREATIVE" },	{ "dynamic",	"DYNAMIC" },
-	{ "vibrant",	"VIBRANT" },	{ "portrait",	"PORTRAIT" },
-	{ "illustration", "ILLUSTRATION" }, { "fashion", "FASHION" },
-	{ "none",	"NONE" },
+	{ "none",		"NONE",		false },
+	{ "leonardo",		"LEONARDO",	false },
+	{ "anime",		"ANIME",	true },
+	{ "creative",		"CREATIVE",	true },
+	{ "dynamic",		"DYNAMIC",	true },
+	{ "environment",	"ENVIRONMENT",	true },
+	{ "general",		"GENERAL",	true },
+	{ "illustration",	"ILLUSTRATION",	true },
+	{ "photography",	"PHOTOGRAPHY",	true },
+	{ "photo",		"PHOTOGRAPHY",	true },
+	{ "raytraced",		"RAYTRACED",	true },
+	{ "render_3d",		"RENDER_3D",	true },
+	{ "sketch_bw",		"SKETCH_BW",	true },
+	{ "sketch_color",	"SKETCH_COLOR",	true },
+};
+
+/* More images than this per call only up to LARGE_SIDE pixels a side. */
+#define LARGE_SIDE		768
+#define LARGE_MAX_IMAGES	4
+
+/* Bodies of non-2xx answers -> error, before the status table: a key
+ * that is not a UUID comes back as a 500 from the authorization hook. */
+static const struct {
+	const char	*error;
+	enum err	 e;
+} error_bodies[] = {
+	{ "Invalid response from authorization hook",	ERR_PROVIDER_AUTH },
 };
 
 static const char *
@@ -48,15 +71,23 @@ leonardo_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	ctx->timeout_ms = cfg->provider_timeout_ms;
 }
 
-static const char *
-preset_of(const char *style)
+const char *
+prov_leonardo_preset(const char *style, bool *alchemy)
 {
 	size_t i;
 
 	for (i = 0; i < NELEM(styles); i++)
-		if (strcasecmp(styles[i].style, style) == 0)
+		if (strcasecmp(styles[i].style, style) == 0) {
+			*alchemy = styles[i].alchemy;
 			return styles[i].preset;
+		}
 	return NULL;
+}
+
+const char *
+prov_leonardo_style_name(size_t i)
+{
+	return i < NELEM(styles) ? styles[i].style : NULL;
 }
 
 static enum prov_next
@@ -64,14 +95,19 @@ leonardo_begin(struct prov_job *job)
 {
 	const struct gen_params *p = job->params;
 	const char *preset = NULL;
+	bool alchemy = false;
 	char auth[512];
 	json_t *b;
 
-	if (p->style && (preset = preset_of(p->style)) == NULL)
+	if (p->style && (preset = prov_leonardo_preset(p->style,
+	    &alchemy)) == NULL)
 		return prov_fail(job, ERR_PROVIDER_INVALID, "style \"%s\" is "
-		    "not a Leonardo preset (cinematic, anime, photography, "
-		    "creative, dynamic, vibrant, portrait, illustration, "
-		    "fashion, none)", p->style);
+		    "not a Leonardo preset", p->style);
+	if (p->num_images > LARGE_MAX_IMAGES && (p->width > LARGE_SIDE ||
+	    p->height > LARGE_SIDE))
+		return prov_fail(job, ERR_PROVIDER_INVALID, "Leonardo makes at "
+		    "most %d images per call above %d pixels a side, %d asked",
+		    LARGE_MAX_IMAGES, LARGE_SIDE, p->num_images);
 	b = json_pack("{s:s,s:s,s:i,s:i,s:i}", "prompt", p->prompt, "modelId",
 	    p->model ? p->model : job->ctx->default_model, "width",
 	    p->width / 8 * 8, "height", p->height / 8 * 8, "num_images",
@@ -85,6 +121,8 @@ leonardo_begin(struct prov_job *job)
 		json_object_set_new(b, "presetStyle", json_string(preset));
 	prov_settings_put(b, &job->ctx->settings, "num_inference_steps",
 	    "guidance_scale");
+	if (alchemy)
+		json_object_set_new(b, "alchemy", json_true());
 	job->step = STEP_CREATE;
 	return prov_request_json(job, "POST", "/generations", b,
 	    prov_bearer(job, auth, sizeof(auth)));
@@ -173,6 +211,20 @@ polled(struct prov_job *job, json_t *j)
 	return poll_next(job);
 }
 
+/* The error of a non-2xx answer: its body's "error" first (error_bodies),
+ * else its status. */
+static enum err
+reply_err(const struct prov_reply *r, const json_t *j)
+{
+	const char *msg = json_string_value(json_object_get(j, "error"));
+	size_t i;
+
+	for (i = 0; msg != NULL && i < NELEM(error_bodies); i++)
+		if (strcmp(msg, error_bodies[i].error) == 0)
+			return error_bodies[i].e;
+	return prov_status_err(r->status);
+}
+
 static enum prov_next
 leonardo_step(struct prov_job *job, const struct prov_reply *r)
 {
@@ -183,6 +235,7 @@ leonardo_step(struct prov_job *job, const struct prov_reply *r)
 		j = json_loadb(r->body, r->len, 0, NULL);
 		n = prov_fail_http(job, r, json_string_value(json_object_get(j,
 		    "error")));
+		job->err = reply_err(r, j);
 		json_decref(j);
 		return n;
 	}
@@ -202,6 +255,16 @@ leonardo_health_begin(struct prov_job *job)
 	    sizeof(auth)));
 }
 
+static enum err
+leonardo_health_check(const struct prov_reply *r)
+{
+	json_t *j = json_loadb(r->body, r->len, 0, NULL);
+	enum err e = reply_err(r, j);
+
+	json_decref(j);
+	return e;
+}
+
 const struct provider prov_leonardo = {
 	.name = "leonardo_ai",
 	.label = "Leonardo AI",
@@ -216,5 +279,5 @@ const struct provider prov_leonardo = {
 	.step = leonardo_step,
 	.resume = leonardo_resume,
 	.health_begin = leonardo_health_begin,
-	.health_check = prov_health_by_status,
+	.health_check = leonardo_health_check,
 };

@@ -109,6 +109,16 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 	curl_easy_cleanup(c);
 }
 
+json_t *
+itest_attempts(const struct itest_res *r)
+{
+	json_t *a = json_object_get(json_object_get(r->json, "metadata"),
+	    "attempts");
+
+	return a ? a : json_object_get(json_object_get(r->json, "error"),
+	    "attempts");
+}
+
 void
 itest_assert_error(const struct itest_res *r, long status, const char *code)
 {

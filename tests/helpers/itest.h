@@ -46,6 +46,9 @@ void		 itest_expect_answer(const struct itest_res *r, long status,
 		    const char *code, const char *what);
 /* Value of a response header (case-insensitive), malloc'd, or NULL. */
 char		*itest_header(const struct itest_res *r, const char *name);
+/* A generation's attempts (metadata.attempts, or error.attempts of a
+ * failed one), borrowed, or NULL. */
+json_t		*itest_attempts(const struct itest_res *r);
 /* String at a dotted path of the JSON body, borrowed, or NULL. */
 const char	*itest_str(const struct itest_res *r, const char *path);
 /* The test stack's sandbox port of a protocol: "leonardo", "runware",

@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "tests/helpers/itest.h"
+#include "tests/sandbox/sandbox.h"
 
 static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
@@ -23,16 +24,6 @@ static void
 generate(struct itest_res *r, const char *body)
 {
 	itest_call(r, "POST", "/unified/generate", json_h, body, (size_t)-1);
-}
-
-static json_t *
-attempts(const struct itest_res *r)
-{
-	json_t *a = json_object_get(json_object_get(r->json, "metadata"),
-	    "attempts");
-
-	return a ? a : json_object_get(json_object_get(r->json, "error"),
-	    "attempts");
 }
 
 /* The last request the sandbox of kind got whose path contains sub. */
@@ -114,7 +105,7 @@ explicit_ok(const char *provider, const char *format)
 	cr_assert_str_eq(itest_str(&r, "provider"), provider);
 	cr_assert_str_eq(itest_str(&r, "status"), "completed");
 	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1);
-	cr_assert_eq(json_array_size(attempts(&r)), 1);
+	cr_assert_eq(json_array_size(itest_attempts(&r)), 1);
 	assert_image_served(&r, format);
 	assert_provider_said(&r, provider);
 	itest_res_fini(&r);
@@ -128,7 +119,7 @@ Test(generate, leonardo_explicit)
 	q = last_request("leonardo", "/generations");
 	cr_assert_not_null(q);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(q,
-	    "headers"), "authorization")), "Bearer sandbox-key");
+	    "headers"), "authorization")), "Bearer " SB_LEONARDO_KEY);
 	q = last_request("leonardo", "/api/rest/v1/generations");
 	json_decref(q);
 }
@@ -207,7 +198,7 @@ expect_fallback(const char *kind, const char *provider, const char *fault,
 	generate(&r, body);
 	cr_assert_eq(r.status, 200, "%s: %s", fault, r.body);
 	cr_assert_str_neq(itest_str(&r, "provider"), provider);
-	a = attempts(&r);
+	a = itest_attempts(&r);
 	cr_assert_eq(json_array_size(a), tries + 1, "%s: %s", fault, r.body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0),
 	    "outcome")), outcome);
@@ -276,7 +267,7 @@ Test(generate, text_only_answer_is_no_image, .timeout = 60)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_neq(itest_str(&r, "provider"), "gemini");
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
-	    attempts(&r), 0), "outcome")), "no_image");
+	    itest_attempts(&r), 0), "outcome")), "no_image");
 	itest_res_fini(&r);
 }
 
@@ -287,7 +278,7 @@ Test(generate, blocked_prompt_stops_everything)
 	generate(&r, "{\"prompt\":\"BLOCKME now\",\"provider\":\"gemini\"}");
 	cr_assert_eq(r.status, 422, "%s", r.body);
 	cr_assert_str_eq(itest_str(&r, "error.code"), "content_blocked");
-	cr_assert_eq(json_array_size(attempts(&r)), 1);
+	cr_assert_eq(json_array_size(itest_attempts(&r)), 1);
 	cr_assert_not_null(itest_str(&r, "error.generation_id"));
 	itest_res_fini(&r);
 }
@@ -301,7 +292,7 @@ Test(generate, no_fallback_reports_the_failure, .timeout = 60)
 	    "\"fallback\":false}");
 	cr_assert_eq(r.status, 503, "%s", r.body);
 	cr_assert_str_eq(itest_str(&r, "error.code"), "provider_unavailable");
-	cr_assert_eq(json_array_size(attempts(&r)), 3);
+	cr_assert_eq(json_array_size(itest_attempts(&r)), 3);
 	itest_res_fini(&r);
 }
 

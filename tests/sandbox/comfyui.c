@@ -2,6 +2,9 @@
  * tests/sandbox/comfyui.c - ComfyUI (shared/providers/comfyui.md): POST
  * /prompt checks the API-format workflow, GET /history/{id} is {} until
  * done, then lists the SaveImage outputs; GET /view serves them (PNG).
+ * The node_errors fault queues with a validation error for one node, as
+ * ComfyUI does when other outputs were good: for the SaveImage node, that
+ * output is then not run (no images in the history).
  * Not here: faults common to every protocol (server.c).
  */
 #include <stdio.h>
@@ -59,6 +62,19 @@ workflow_read(const json_t *wf, struct sb_job *j, const char **msg)
 	return NULL;
 }
 
+/* node_errors of the 200 answer: {} or the fault's node. */
+static json_t *
+queued_errors(const struct sb_faults *f)
+{
+	if (f->node_errors[0] == '\0')
+		return json_object();
+	return json_pack("{s:{s:[{s:s,s:s,s:s,s:{}}],s:[s],s:s}}",
+	    f->node_errors, "errors", "type", "value_not_valid", "message",
+	    "Value not in list", "details", "ckpt_name: 'missing.safetensors' "
+	    "not in []", "extra_info", "dependent_outputs", f->node_errors,
+	    "class_type", "CheckpointLoaderSimple");
+}
+
 static void
 queue(struct sb_port *p, const struct sb_req *rq, const struct sb_faults *f,
     struct sb_resp *rs)
@@ -82,8 +98,10 @@ queue(struct sb_port *p, const struct sb_req *rq, const struct sb_faults *f,
 	j->seed = tmp.seed;
 	j->hash = tmp.hash;
 	j->polls_left = f->pending_polls;
-	sb_json(rs, 200, json_pack("{s:s,s:i,s:{}}", "prompt_id", j->id,
-	    "number", (int)p->next_job, "node_errors"));
+	if (strcmp(f->node_errors, j->node) == 0)
+		j->n = 0;		/* our output failed validation */
+	sb_json(rs, 200, json_pack("{s:s,s:i,s:o}", "prompt_id", j->id,
+	    "number", (int)p->next_job, "node_errors", queued_errors(f)));
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -107,9 +125,13 @@ history(struct sb_port *p, const char *id, struct sb_resp *rs)
 		json_array_append_new(imgs, json_pack("{s:s,s:s,s:s}",
 		    "filename", name, "subfolder", "", "type", "output"));
 	}
-	out = json_pack("{s:{s:{s:s,s:b,s:[]},s:{s:{s:o}}}}", id, "status",
-	    "status_str", "success", "completed", 1, "messages", "outputs",
-	    j->node, "images", imgs);
+	out = json_pack("{s:{s:{s:s,s:b,s:[]},s:{}}}", id, "status",
+	    "status_str", "success", "completed", 1, "messages", "outputs");
+	if (j->n > 0)
+		json_object_set_new(json_object_get(json_object_get(out, id),
+		    "outputs"), j->node, json_pack("{s:o}", "images", imgs));
+	else
+		json_decref(imgs);
 	pthread_mutex_unlock(&p->lock);
 	sb_json(rs, 200, out);
 }

@@ -28,13 +28,17 @@ main(int argc, char *argv[])
 {
 	static struct sb_port ports[SB__MAX];
 	void *daemons[SB__MAX] = { NULL };
-	const char *key = "sandbox-key";
+	const char *key = "sandbox-key", *leo_key = SB_LEONARDO_KEY;
 	sigset_t set;
 	int i, k, sig, started = 0;
 
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--key") == 0) {
 			key = argv[i + 1];
+			continue;
+		}
+		if (strcmp(argv[i], "--leonardo-key") == 0) {
+			leo_key = argv[i + 1];
 			continue;
 		}
 		for (k = 0; k < SB__MAX; k++)
@@ -50,7 +54,7 @@ main(int argc, char *argv[])
 		if (ports[k].port <= 0)
 			continue;
 		ports[k].kind = (enum sb_kind)k;
-		ports[k].key = key;
+		ports[k].key = k == SB_LEONARDO ? leo_key : key;
 		ports[k].log = json_array();
 		ports[k].faults.pending_polls = 1;
 		pthread_mutex_init(&ports[k].lock, NULL);
@@ -65,7 +69,8 @@ main(int argc, char *argv[])
 	}
 	if (started == 0) {
 		fprintf(stderr, "usage: imagegen-sandbox --leonardo P "
-		    "--runware P --gemini P --comfyui P --ollama P [--key K]\n");
+		    "--runware P --gemini P --comfyui P --ollama P [--key K]\n"
+		    "    [--leonardo-key UUID]\n");
 		return 64;
 	}
 	sigwait(&set, &sig);

@@ -17,6 +17,8 @@
 enum sb_kind { SB_LEONARDO, SB_RUNWARE, SB_GEMINI, SB_COMFYUI, SB_OLLAMA,
     SB__MAX };
 
+/* Leonardo's keys are UUIDs (a key that is not one is a 500 there). */
+#define SB_LEONARDO_KEY	"5b1d7c3e-2f4a-4e6b-9c8d-0a1b2c3d4e5f"
 #define SB_LOG_MAX	20000
 #define SB_JOBS_MAX	512
 
@@ -41,6 +43,10 @@ struct sb_faults {
 					   URL instead of their own */
 	char	finish_reason[32];	/* Gemini answers no image with this
 					   finishReason (IMAGE_RECITATION) */
+	char	key[128];		/* Leonardo reads this key instead of
+					   the one sent (a misconfigured one) */
+	char	node_errors[16];	/* ComfyUI queues with node_errors for
+					   this node id (its output not run) */
 };
 
 /* An async job (Leonardo generation, ComfyUI prompt). */

@@ -118,15 +118,24 @@ static json_t *
 faults_render(const struct sb_faults *f)
 {
 	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:i,"
-	    "s:i,s:s,s:s,s:s}", "latency_ms", (json_int_t)f->latency_ms,
-	    "status",
+	    "s:i,s:s,s:s,s:s,s:s,s:s}", "latency_ms",
+	    (json_int_t)f->latency_ms, "status",
 	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
 	    "truncate_image", f->truncate_image, "oversize_image",
 	    f->oversize_image, "hang", f->hang, "wrong_auth", f->wrong_auth,
 	    "missing_model", f->missing_model, "nonsense", f->nonsense,
 	    "think_tokens", (json_int_t)f->think_tokens, "pending_polls",
 	    f->pending_polls, "count", f->count, "path", f->path,
-	    "image_url", f->image_url, "finish_reason", f->finish_reason);
+	    "image_url", f->image_url, "finish_reason", f->finish_reason,
+	    "key", f->key, "node_errors", f->node_errors);
+}
+
+static void
+faults_string(const json_t *j, const char *name, char *buf, size_t len)
+{
+	const char *v = json_string_value(json_object_get(j, name));
+
+	snprintf(buf, len, "%s", v ? v : "");
 }
 
 static void
@@ -153,12 +162,12 @@ faults_parse(const json_t *j, struct sb_faults *f)
 	    (int)json_integer_value(json_object_get(j, "pending_polls")) : 1;
 	f->count = (int)json_integer_value(json_object_get(j, "count"));
 	snprintf(f->path, sizeof(f->path), "%s", path ? path : "");
-	snprintf(f->image_url, sizeof(f->image_url), "%s", json_string_value(
-	    json_object_get(j, "image_url")) ? json_string_value(
-	    json_object_get(j, "image_url")) : "");
-	snprintf(f->finish_reason, sizeof(f->finish_reason), "%s",
-	    json_string_value(json_object_get(j, "finish_reason")) ?
-	    json_string_value(json_object_get(j, "finish_reason")) : "");
+	faults_string(j, "image_url", f->image_url, sizeof(f->image_url));
+	faults_string(j, "finish_reason", f->finish_reason,
+	    sizeof(f->finish_reason));
+	faults_string(j, "key", f->key, sizeof(f->key));
+	faults_string(j, "node_errors", f->node_errors,
+	    sizeof(f->node_errors));
 }
 
 void

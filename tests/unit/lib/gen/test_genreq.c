@@ -39,7 +39,7 @@ Test(genreq, every_field)
 	cr_assert_eq(parse("{\"prompt\":\"p\",\"negative_prompt\":\"n\","
 	    "\"provider\":\"gemini\",\"fallback\":false,\"width\":768,"
 	    "\"height\":512,\"num_images\":4,\"seed\":42,\"model\":"
-	    "\"runware:101@1\",\"style\":\"cinematic\",\"project_id\":"
+	    "\"runware:101@1\",\"style\":\"anime\",\"project_id\":"
 	    "\"my-proj-1\"}", false), ERR_OK, "%s", why);
 	cr_assert_eq(g.params.width, 768);
 	cr_assert_eq(g.params.seed, 42);
@@ -122,4 +122,19 @@ Test(genreq, model_is_a_plain_name)
 	cr_expect_eq(parse("{\"prompt\":\"p\",\"model\":\"../../x\"}", false),
 	    ERR_INVALID_FIELD);
 	cr_expect_eq(strncmp(why, "model", 5), 0, "%s", why);
+}
+
+/* Leonardo's presets (shared/providers/leonardo.md): what it has no preset
+ * for is a 422 naming the values, not a provider error later. */
+Test(genreq, style_is_a_known_preset)
+{
+	cr_assert_eq(parse("{\"prompt\":\"p\",\"style\":\"Sketch_BW\"}",
+	    false), ERR_OK, "%s", why);
+	cr_assert_eq(parse("{\"prompt\":\"p\",\"style\":\"cinematic\"}",
+	    false), ERR_INVALID_FIELD);
+	cr_assert(strstr(why, "style: must be one of none, leonardo, anime")
+	    != NULL, "%s", why);
+	cr_assert(strstr(why, "sketch_color") != NULL, "%s", why);
+	cr_assert_eq(parse("{\"prompt\":\"p\",\"style\":\"vibrant\"}",
+	    false), ERR_INVALID_FIELD);
 }

@@ -89,7 +89,7 @@ Test(providers, leonardo_create_poll_complete)
 	gp.negative_prompt = "blurry";
 	gp.has_seed = true;
 	gp.seed = 42;
-	gp.style = "cinematic";
+	gp.style = "photo";
 	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
 	cr_assert_str_eq(job.req.method, "POST");
 	cr_assert(strstr(job.req.url, "/generations") != NULL);
@@ -98,7 +98,8 @@ Test(providers, leonardo_create_poll_complete)
 	cr_assert_str_eq(json_string_value(json_object_get(b, "modelId")),
 	    "aa77f04e-3eec-4034-9c07-d0f619684628");
 	cr_assert_str_eq(json_string_value(json_object_get(b, "presetStyle")),
-	    "CINEMATIC");
+	    "PHOTOGRAPHY");
+	cr_assert(json_is_true(json_object_get(b, "alchemy")));
 	cr_assert_eq(json_integer_value(json_object_get(b, "seed")), 42);
 	json_decref(b);
 	cr_assert_eq(reply(200, "{\"sdGenerationJob\":{\"generationId\":"
@@ -137,6 +138,61 @@ Test(providers, leonardo_failures)
 	gp.style = "watercolour";
 	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_FAIL, "unknown style");
 	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+}
+
+/* shared/providers/leonardo.md, "Checked against public sources". */
+Test(providers, leonardo_alchemy_only_with_a_style_that_needs_it)
+{
+	static const struct { const char *style, *preset; bool alchemy; } t[] = {
+		{ "none", "NONE", false }, { "leonardo", "LEONARDO", false },
+		{ "ANIME", "ANIME", true }, { "render_3d", "RENDER_3D", true },
+		{ NULL, NULL, false },
+	};
+	json_t *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		gp.style = t[i].style;
+		cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
+		b = req_body();
+		cr_assert_eq(json_is_true(json_object_get(b, "alchemy")),
+		    t[i].alchemy, "%s", job.req.body);
+		cr_assert_str_eq(t[i].preset ? t[i].preset : "(none)",
+		    json_string_value(json_object_get(b, "presetStyle")) ?
+		    json_string_value(json_object_get(b, "presetStyle")) :
+		    "(none)");
+		json_decref(b);
+		prov_job_fini(&job);
+	}
+}
+
+Test(providers, leonardo_at_most_4_images_above_768)
+{
+	gp.num_images = 5;
+	gp.width = 768;
+	gp.height = 768;
+	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_REQUEST);
+	prov_job_fini(&job);
+	gp.height = 776;
+	cr_assert_eq(start("leonardo_ai"), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+	cr_assert(strstr(out.error, "at most 4") != NULL, "%s", out.error);
+}
+
+/* A key that is not a UUID: 500 from the authorization hook. */
+Test(providers, leonardo_hook_500_is_auth_not_outage)
+{
+	struct prov_reply r = { 500, "{\"error\":\"Invalid response from "
+	    "authorization hook\",\"code\":\"unexpected\"}", 0, -1 };
+
+	r.len = strlen(r.body);
+	start("leonardo_ai");
+	cr_assert_eq(job.prov->step(&job, &r), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_AUTH);
+	cr_assert_eq(job.prov->health_check(&r), ERR_PROVIDER_AUTH);
+	r.body = "{\"error\":\"something broke\",\"code\":\"unexpected\"}";
+	r.len = strlen(r.body);
+	cr_assert_eq(job.prov->health_check(&r), ERR_PROVIDER_UNAVAILABLE);
 }
 
 Test(providers, polling_times_out)
@@ -291,6 +347,38 @@ Test(providers, comfyui_node_errors_and_execution_error)
 	cr_assert_eq(reply(200, "{\"p1\":{\"status\":{\"status_str\":\"error\","
 	    "\"messages\":[[\"execution_error\",{}]]}}}"), PROV_NEXT_FAIL);
 	cr_assert_eq(job.err, ERR_PROVIDER_UNAVAILABLE);
+}
+
+/* A 200 may carry node_errors for outputs other than ours (they were not
+ * queued, ours was): fail only when ours is among them (comfyui.md). */
+Test(providers, comfyui_node_errors_of_other_outputs)
+{
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p1\",\"number\":1,"
+	    "\"node_errors\":{\"12\":{\"errors\":[{\"type\":"
+	    "\"value_not_valid\"}],\"dependent_outputs\":[\"12\"],"
+	    "\"class_type\":\"PreviewImage\"}}}"), PROV_NEXT_REQUEST);
+	cr_assert(strstr(job.req.url, "/history/p1") != NULL);
+	cr_assert_eq(reply(200, "{\"p1\":{\"status\":{\"status_str\":"
+	    "\"success\"},\"outputs\":{\"12\":{\"images\":[{\"filename\":"
+	    "\"preview.png\",\"type\":\"temp\"}]},\"9\":{\"images\":[{"
+	    "\"filename\":\"ours.png\",\"subfolder\":\"\",\"type\":"
+	    "\"output\"}]}}}}"), PROV_NEXT_DONE);
+	cr_assert_eq(out.nimages, 1, "only our output node's images");
+	cr_assert(strstr(out.images[0].url, "ours.png") != NULL);
+	prov_job_fini(&job);
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p2\",\"node_errors\":{"
+	    "\"3\":{\"errors\":[],\"dependent_outputs\":[\"9\"],"
+	    "\"class_type\":\"VAELoader\"}}}"), PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
+	cr_assert(strstr(out.error, "output node 9") != NULL, "%s", out.error);
+	prov_job_fini(&job);
+	start("comfyui");
+	cr_assert_eq(reply(200, "{\"prompt_id\":\"p3\",\"node_errors\":{"
+	    "\"9\":{\"errors\":[],\"class_type\":\"SaveImage\"}}}"),
+	    PROV_NEXT_FAIL);
+	cr_assert_eq(job.err, ERR_PROVIDER_INVALID);
 }
 
 Test(providers, registry_and_configuration)
