@@ -29,6 +29,23 @@ models_parse(json_t *v, char *buf, size_t len)
 			    n ? "," : "", json_string_value(m));
 }
 
+/* settings.styles ({"photo": "CREATIVE"}) as "photo=CREATIVE,..." into
+ * buf; names with ',' or '=' are left out. */
+static void
+styles_parse(json_t *v, char *buf, size_t len)
+{
+	const char *k;
+	json_t *m;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	json_object_foreach(json_is_object(v) ? v : NULL, k, m)
+		if (json_is_string(m) && strpbrk(k, ",=") == NULL &&
+		    strpbrk(json_string_value(m), ",=") == NULL && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s=%s",
+			    n ? "," : "", k, json_string_value(m));
+}
+
 /* The settings jsonb text: what is known, of the right type. */
 static void
 settings_parse(const char *text, struct db_provider_config *c)
@@ -43,6 +60,8 @@ settings_parse(const char *text, struct db_provider_config *c)
 	    json_number_value(json_object_get(j, "guidance")) : 0;
 	models_parse(json_object_get(j, "allowed_models"), c->allowed_models,
 	    sizeof(c->allowed_models));
+	styles_parse(json_object_get(j, "styles"), c->styles,
+	    sizeof(c->styles));
 	json_decref(j);
 }
 

@@ -1,7 +1,8 @@
 /*
  * lib/db/provider_configs.h - the provider_configs table: per provider
  * enabled, priority, weight, timeout, retries, rate limit, default model,
- * settings (steps, guidance, allowed_models: a list or a comma string).
+ * settings (steps, guidance, allowed_models: a list or a comma string,
+ * styles: an object mapping our style names to the provider's).
  * Not here: what the engine does with them (lib/gen/engine.c).
  */
 #ifndef DB_PROVIDER_CONFIGS_H
@@ -29,6 +30,8 @@ struct db_provider_config {
 	int		steps;		/* settings.steps */
 	double		guidance;	/* settings.guidance */
 	char		allowed_models[512];	/* settings.allowed_models */
+	char		styles[512];	/* settings.styles {"ours": "theirs"}
+					   as "ours=theirs,..." */
 };
 
 /*

@@ -122,6 +122,8 @@ plan_ctx_init(const struct config *cfg, const struct provider *prov,
 		ctx->allowed_models = pc->allowed_models;
 	ctx->settings.steps = pc->steps;
 	ctx->settings.guidance = pc->guidance;
+	if (pc->styles[0] != '\0')
+		ctx->settings.styles = pc->styles;
 }
 
 bool

@@ -71,6 +71,30 @@ leonardo_ctx(const struct config *cfg, struct prov_ctx *ctx)
 	ctx->timeout_ms = cfg->provider_timeout_ms;
 }
 
+/* The preset provider_configs.settings.styles maps style to (map:
+ * "ours=THEIRS,..."), when it is one of Leonardo's; else NULL. */
+static const char *
+preset_mapped(const char *map, const char *style, bool *alchemy)
+{
+	const char *p, *eq, *end;
+	size_t i, n = strlen(style);
+
+	for (p = map; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL ||
+		    (size_t)(eq - p) != n || strncasecmp(p, style, n) != 0)
+			continue;
+		for (i = 0; i < NELEM(styles); i++)
+			if (strlen(styles[i].preset) == (size_t)(end - eq - 1) &&
+			    strncmp(styles[i].preset, eq + 1, (size_t)(end -
+			    eq - 1)) == 0) {
+				*alchemy = styles[i].alchemy;
+				return styles[i].preset;
+			}
+	}
+	return NULL;
+}
+
 const char *
 prov_leonardo_preset(const char *style, bool *alchemy)
 {
@@ -99,8 +123,9 @@ leonardo_begin(struct prov_job *job)
 	char auth[512];
 	json_t *b;
 
-	if (p->style && (preset = prov_leonardo_preset(p->style,
-	    &alchemy)) == NULL)
+	if (p->style && (preset = preset_mapped(job->ctx->settings.styles,
+	    p->style, &alchemy)) == NULL && (preset = prov_leonardo_preset(
+	    p->style, &alchemy)) == NULL)
 		return prov_fail(job, ERR_PROVIDER_INVALID, "style \"%s\" is "
 		    "not a Leonardo preset", p->style);
 	if (p->num_images > LARGE_MAX_IMAGES && (p->width > LARGE_SIDE ||

@@ -80,6 +80,7 @@ struct gen_output {
 struct prov_settings {
 	int		 steps;			/* sampling steps */
 	double		 guidance;		/* CFG / guidance scale */
+	const char	*styles;		/* "ours=theirs,..." or NULL */
 };
 
 /* The slice of configuration and runtime a provider sees. */

@@ -118,3 +118,58 @@ Test(provider_configs, allowed_models_narrows_the_list, .timeout = 60)
 	cr_expect_eq(r.status, 200, "%s", r.body);
 	itest_res_fini(&r);
 }
+
+/* The newest Leonardo create body (new reference). */
+static json_t *
+last_leonardo_body(void)
+{
+	json_t *all = itest_sandbox_requests("leonardo"), *q, *b = NULL;
+	size_t i;
+
+	json_array_foreach(all, i, q)
+		if (json_is_object(json_object_get(q, "body")) &&
+		    json_object_get(json_object_get(q, "body"), "prompt"))
+			b = json_object_get(q, "body");
+	json_incref(b);
+	json_decref(all);
+	return b;
+}
+
+/* settings.styles maps our style to another of Leonardo's presets (with
+ * the alchemy it needs); a mapping to no preset of Leonardo's is ignored. */
+Test(provider_configs, styles_map_to_the_providers_presets, .timeout = 60)
+{
+	int64_t until = time_mono_ms() + SETTLE_MS;
+	struct itest_res r;
+	json_t *b = NULL;
+	bool seen = false;
+
+	sql("UPDATE provider_configs SET settings = '{\"styles\": "
+	    "{\"photo\": \"CREATIVE\", \"anime\": \"NOT_A_PRESET\"}}' "
+	    "WHERE provider = 'leonardo_ai'");
+	while (!seen && time_mono_ms() < until) {
+		itest_call(&r, "POST", "/unified/generate", json_h,
+		    "{\"prompt\":\"a red fox in snow\",\"provider\":"
+		    "\"leonardo_ai\",\"fallback\":false,\"style\":\"photo\"}",
+		    (size_t)-1);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		itest_res_fini(&r);
+		json_decref(b);
+		b = last_leonardo_body();
+		seen = json_string_value(json_object_get(b, "presetStyle")) &&
+		    strcmp(json_string_value(json_object_get(b,
+		    "presetStyle")), "CREATIVE") == 0;
+	}
+	cr_assert(seen, "the mapping never reached Leonardo");
+	cr_expect(json_is_true(json_object_get(b, "alchemy")));
+	json_decref(b);
+	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
+	    "\"a red fox\",\"provider\":\"leonardo_ai\",\"fallback\":false,"
+	    "\"style\":\"anime\"}", (size_t)-1);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	itest_res_fini(&r);
+	b = last_leonardo_body();
+	cr_expect_str_eq(json_string_value(json_object_get(b, "presetStyle")),
+	    "ANIME", "a mapping to no preset is ignored");
+	json_decref(b);
+}
