@@ -368,6 +368,29 @@ itest_db_close(struct config *cfg, struct db *db)
 }
 
 void
+itest_sql(struct db *db, const char *q)
+{
+	cr_assert_eq(db_exec(db, q, 0, NULL, NULL), ERR_OK, "%s", q);
+}
+
+void
+itest_configs_save(struct db *db)
+{
+	itest_sql(db, "CREATE TABLE IF NOT EXISTS provider_configs_saved AS "
+	    "SELECT * FROM provider_configs");
+}
+
+void
+itest_configs_restore(struct db *db)
+{
+	/* One statement per call (the extended protocol). */
+	itest_sql(db, "DELETE FROM provider_configs");
+	itest_sql(db, "INSERT INTO provider_configs SELECT * FROM "
+	    "provider_configs_saved");
+	itest_sql(db, "DROP TABLE provider_configs_saved");
+}
+
+void
 itest_project_make(const char *id)
 {
 	const char *p[1] = { id };

@@ -78,6 +78,12 @@ void		 itest_sandbox_forget(const char *kind);
 enum err	 itest_db_open(struct config *cfg, struct log *lg,
 		    struct db *db);
 void		 itest_db_close(struct config *cfg, struct db *db);
+/* Runs statement q on db, asserting it succeeds. */
+void		 itest_sql(struct db *db, const char *q);
+/* Keeps a copy of provider_configs (tests that edit it) and puts it
+ * back, on db (itest_db_open()). */
+void		 itest_configs_save(struct db *db);
+void		 itest_configs_restore(struct db *db);
 /* Makes project id (when missing) in the test database: a keyed request
  * naming a project never makes it. */
 void		 itest_project_make(const char *id);

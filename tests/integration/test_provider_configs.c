@@ -23,43 +23,47 @@ static struct log lg;
 static struct db db;
 
 static void
-sql(const char *q)
-{
-	cr_assert_eq(db_exec(&db, q, 0, NULL, NULL), ERR_OK, "%s", q);
-}
-
-static void
 setup(void)
 {
 	itest_faults_clear();
 	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
-	sql("CREATE TABLE IF NOT EXISTS provider_configs_saved2 AS "
-	    "SELECT * FROM provider_configs");
+	itest_configs_save(&db);
 }
 
 static void
 teardown(void)
 {
-	sql("DELETE FROM provider_configs");
-	sql("INSERT INTO provider_configs SELECT * FROM provider_configs_saved2");
-	sql("DROP TABLE provider_configs_saved2");
+	itest_configs_restore(&db);
 	itest_db_close(&cfg, &db);
 }
 
 TestSuite(provider_configs, .init = setup, .fini = teardown);
 
-/* The first task of the newest runware POST (new reference). */
+/* The body of the newest request of sandbox kind that had one (new
+ * reference): a Runware task array, a Leonardo create. */
 static json_t *
-last_runware_task(void)
+last_body(const char *kind)
 {
-	json_t *all = itest_sandbox_requests("runware"), *q, *t = NULL;
+	json_t *all = itest_sandbox_requests(kind), *q, *b = NULL;
 	size_t i;
 
 	json_array_foreach(all, i, q)
-		if (json_is_array(json_object_get(q, "body")))
-			t = json_array_get(json_object_get(q, "body"), 0);
-	json_incref(t);
+		if (json_is_array(json_object_get(q, "body")) ||
+		    json_is_object(json_object_get(q, "body")))
+			b = json_object_get(q, "body");
+	json_incref(b);
 	json_decref(all);
+	return b;
+}
+
+/* The first task of the newest Runware POST (new reference). */
+static json_t *
+last_runware_task(void)
+{
+	json_t *b = last_body("runware"), *t = json_incref(json_array_get(b,
+	    0));
+
+	json_decref(b);
 	return t;
 }
 
@@ -70,7 +74,8 @@ Test(provider_configs, default_model_and_steps_reach_runware, .timeout = 60)
 	json_t *t = NULL;
 	bool seen = false;
 
-	sql("UPDATE provider_configs SET default_model = 'runware:100@1', "
+	itest_sql(&db,
+	    "UPDATE provider_configs SET default_model = 'runware:100@1', "
 	    "settings = '{\"steps\": 7, \"guidance\": 2.5}' "
 	    "WHERE provider = 'runware_ai'");
 	while (!seen && time_mono_ms() < until) {
@@ -98,7 +103,7 @@ Test(provider_configs, allowed_models_narrows_the_list, .timeout = 60)
 	long status = 0;
 	char last[512] = "";
 
-	sql("UPDATE provider_configs SET settings = "
+	itest_sql(&db, "UPDATE provider_configs SET settings = "
 	    "'{\"allowed_models\": [\"runware:100@1\"]}' "
 	    "WHERE provider = 'runware_ai'");
 	while (status != 422 && time_mono_ms() < until) {
@@ -119,22 +124,6 @@ Test(provider_configs, allowed_models_narrows_the_list, .timeout = 60)
 	itest_res_fini(&r);
 }
 
-/* The newest Leonardo create body (new reference). */
-static json_t *
-last_leonardo_body(void)
-{
-	json_t *all = itest_sandbox_requests("leonardo"), *q, *b = NULL;
-	size_t i;
-
-	json_array_foreach(all, i, q)
-		if (json_is_object(json_object_get(q, "body")) &&
-		    json_object_get(json_object_get(q, "body"), "prompt"))
-			b = json_object_get(q, "body");
-	json_incref(b);
-	json_decref(all);
-	return b;
-}
-
 /* settings.styles maps our style to another of Leonardo's presets (with
  * the alchemy it needs); a mapping to no preset of Leonardo's is ignored. */
 Test(provider_configs, styles_map_to_the_providers_presets, .timeout = 60)
@@ -144,7 +133,7 @@ Test(provider_configs, styles_map_to_the_providers_presets, .timeout = 60)
 	json_t *b = NULL;
 	bool seen = false;
 
-	sql("UPDATE provider_configs SET settings = '{\"styles\": "
+	itest_sql(&db, "UPDATE provider_configs SET settings = '{\"styles\": "
 	    "{\"photo\": \"CREATIVE\", \"anime\": \"NOT_A_PRESET\"}}' "
 	    "WHERE provider = 'leonardo_ai'");
 	while (!seen && time_mono_ms() < until) {
@@ -155,7 +144,7 @@ Test(provider_configs, styles_map_to_the_providers_presets, .timeout = 60)
 		cr_assert_eq(r.status, 200, "%s", r.body);
 		itest_res_fini(&r);
 		json_decref(b);
-		b = last_leonardo_body();
+		b = last_body("leonardo");
 		seen = json_string_value(json_object_get(b, "presetStyle")) &&
 		    strcmp(json_string_value(json_object_get(b,
 		    "presetStyle")), "CREATIVE") == 0;
@@ -168,7 +157,7 @@ Test(provider_configs, styles_map_to_the_providers_presets, .timeout = 60)
 	    "\"style\":\"anime\"}", (size_t)-1);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	itest_res_fini(&r);
-	b = last_leonardo_body();
+	b = last_body("leonardo");
 	cr_expect_str_eq(json_string_value(json_object_get(b, "presetStyle")),
 	    "ANIME", "a mapping to no preset is ignored");
 	json_decref(b);

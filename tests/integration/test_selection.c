@@ -23,26 +23,16 @@ static struct log lg;
 static struct db db;
 
 static void
-sql(const char *q)
-{
-	cr_assert_eq(db_exec(&db, q, 0, NULL, NULL), ERR_OK, "%s", q);
-}
-
-static void
 setup(void)
 {
 	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
-	sql("CREATE TABLE IF NOT EXISTS provider_configs_saved AS "
-	    "SELECT * FROM provider_configs");
+	itest_configs_save(&db);
 }
 
 static void
 teardown(void)
 {
-	/* One statement per call (the extended protocol). */
-	sql("DELETE FROM provider_configs");
-	sql("INSERT INTO provider_configs SELECT * FROM provider_configs_saved");
-	sql("DROP TABLE provider_configs_saved");
+	itest_configs_restore(&db);
 	itest_db_close(&cfg, &db);
 }
 
@@ -89,7 +79,8 @@ Test(selection, weights_spread_the_first_choice, .timeout = 120)
 	long st;
 	const char *p;
 
-	sql("UPDATE provider_configs SET enabled = provider IN ('runware_ai', "
+	itest_sql(&db,
+	    "UPDATE provider_configs SET enabled = provider IN ('runware_ai', "
 	    "'gemini'), priority = 10, rate_per_min = 0, weight = CASE "
 	    "provider WHEN 'runware_ai' THEN 3 ELSE 1 END");
 	for (i = 0; i < 60; i++) {
@@ -120,13 +111,14 @@ Test(selection, rate_limit_spills_over_then_429, .timeout = 120)
 	    "provider WHEN 'runware_ai' THEN %d ELSE 0 END, priority = CASE "
 	    "provider WHEN 'runware_ai' THEN 1 ELSE 50 END, weight = 1",
 	    used_this_minute("runware_ai") + 2);
-	sql(q);
+	itest_sql(&db, q);
 	cr_assert_str_eq(generate("{\"prompt\":\"a kite\"}", &st), "runware_ai");
 	cr_assert_str_eq(generate("{\"prompt\":\"a kite\"}", &st), "runware_ai");
 	p = generate("{\"prompt\":\"a kite\"}", &st);
 	cr_assert_eq(st, 200);
 	cr_assert_str_eq(p, "gemini", "spilled over to the next provider");
-	sql("UPDATE provider_configs SET enabled = false WHERE provider = "
+	itest_sql(&db,
+	    "UPDATE provider_configs SET enabled = false WHERE provider = "
 	    "'gemini'");
 	itest_call(&r, "POST", "/unified/generate", json_h,
 	    "{\"prompt\":\"a kite\"}", (size_t)-1);
@@ -148,7 +140,8 @@ Test(selection, stats_count_what_was_generated, .timeout = 120)
 	long st;
 	int found = 0;
 
-	sql("UPDATE provider_configs SET enabled = true, rate_per_min = 0");
+	itest_sql(&db,
+	    "UPDATE provider_configs SET enabled = true, rate_per_min = 0");
 	sleep(1);
 	time_iso_from_ms(time_wall_ms(), since, sizeof(since));
 	sleep(1);
@@ -182,7 +175,8 @@ Test(selection, deadline_answers_504_and_the_job_says_so, .timeout = 90)
 
 	/* The provider's own time-out is longer than the request's deadline
 	 * (GENERATE_TIMEOUT_S, 15 s in tests): the deadline must cut it. */
-	sql("UPDATE provider_configs SET timeout_ms = 600000 WHERE provider = "
+	itest_sql(&db,
+	    "UPDATE provider_configs SET timeout_ms = 600000 WHERE provider = "
 	    "'runware_ai'");
 	itest_fault("runware", "{\"hang\":true}");
 	itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
@@ -214,7 +208,8 @@ Test(selection, max_concurrent_makes_calls_wait_for_a_place, .timeout = 90)
 
 	/* Two places, four calls of 1 s each: the last two wait ~1 s for
 	 * a place, none fails. */
-	sql("UPDATE provider_configs SET max_concurrent = 2 WHERE provider = "
+	itest_sql(&db,
+	    "UPDATE provider_configs SET max_concurrent = 2 WHERE provider = "
 	    "'gemini'");
 	itest_fault("gemini", "{\"latency_ms\":1000}");
 	snprintf(body, sizeof(body), "{\"requests\":[%s,%s,%s,%s]}", one, one,
