@@ -27,8 +27,8 @@ static const char *const outcomes[] = {
 	[PROV_NEXT_FAIL] = NULL,	/* the error's code */
 };
 
-static char *
-slurp(const char *dir, const char *file, size_t *len)
+char *
+replay_file_load(const char *dir, const char *file, size_t *len)
 {
 	char path[512], *buf = NULL;
 	FILE *f;
@@ -52,7 +52,7 @@ feed(struct prov_job *job, const char *dir, const char *file, long status)
 {
 	struct prov_reply r = { status, NULL, 0, -1 };
 	enum prov_next n;
-	char *body = slurp(dir, file, &r.len);
+	char *body = replay_file_load(dir, file, &r.len);
 
 	r.body = body;
 	n = job->prov->step(job, &r);
@@ -100,7 +100,7 @@ replay_health(const struct provider *p, const char *dir, const char *file,
     long status)
 {
 	struct prov_reply r = { status, NULL, 0, -1 };
-	char *body = slurp(dir, file, &r.len);
+	char *body = replay_file_load(dir, file, &r.len);
 	enum err e;
 
 	r.body = body;

@@ -21,4 +21,8 @@
 size_t	replay_dir(const char *name, const char *dir,
 	    const char *const *steps);
 
+/* The whole of dir/file (asserted readable), NUL-terminated, its length
+ * in *len; caller frees. */
+char	*replay_file_load(const char *dir, const char *file, size_t *len);
+
 #endif

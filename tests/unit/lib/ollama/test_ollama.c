@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "lib/ollama/ollama.h"
+#include "tests/helpers/replay.h"
 
 #define CORPUS	"tests/data/providers/ollama"
 
@@ -38,26 +39,6 @@ static const struct {
 };
 
 #define NCORPUS	(sizeof(corpus) / sizeof(corpus[0]))
-
-static char *
-file_load(const char *name, size_t *len)
-{
-	char path[512], *buf = NULL;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", CORPUS, name);
-	cr_assert_not_null(f = fopen(path, "rb"), "%s", path);
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
-	    fread(buf, 1, (size_t)n, f) == (size_t)n) {
-		buf[n] = '\0';
-		*len = (size_t)n;
-	}
-	fclose(f);
-	cr_assert_not_null(buf, "%s read", path);
-	return buf;
-}
 
 static size_t
 corpus_find(const char *file)
@@ -87,7 +68,7 @@ Test(ollama_reply, parses_every_answer_of_the_corpus)
 		cr_assert_lt(i, NCORPUS, "%s has no expectation", d->d_name);
 		memset(&res, 0, sizeof(res));
 		res.status = strtol(d->d_name, NULL, 10);
-		res.body = file_load(d->d_name, &res.len);
+		res.body = replay_file_load(CORPUS, d->d_name, &res.len);
 		why[0] = '\0';
 		e = ollama_generate_reply(&res, &out, why, sizeof(why));
 		cr_expect_eq(e, corpus[i].e, "%s: err %d, why %s", d->d_name,
