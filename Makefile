@@ -93,7 +93,7 @@ DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \
 	libcurl4-openssl-dev libjansson-dev libpq-dev libpcre2-dev \
 	libcriterion-dev uuid-dev libssl-dev libmagic-dev \
 	libmicrohttpd-dev libpng-dev zlib1g-dev libjpeg62-turbo-dev \
-	postgresql nginx-light curl wrk jq procps systemd
+	postgresql nginx-light curl wrk jq procps systemd chromium
 
 deps: npm-deps
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -106,14 +106,21 @@ deps: npm-deps
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-# Node.js tools the tests use (never the service): the reference webhook
-# verifier. Debian's nodejs and npm when no node is installed.
+# Node.js packages (never the service): tests/node holds the reference
+# clients the tests drive (standardwebhooks, openai, @redocly/cli,
+# playwright-core, a Prometheus text parser); docs/ holds swagger-ui-dist,
+# which nginx serves at /docs. Debian's nodejs and npm when no node is
+# installed; `npm ci` from the committed lock files.
+NPM_DIRS := tests/node docs
+
 npm-deps:
 	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
-	@[ -d tests/webhook/node_modules/standardwebhooks ] || \
-	    (cd tests/webhook && npm install --no-audit --no-fund --silent)
+	@for d in $(NPM_DIRS); do \
+	    [ -f $$d/node_modules/.package-lock.json ] && \
+	    [ ! $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ] || \
+	    (cd $$d && npm ci --no-audit --no-fund --silent) || exit 1; done
 
 # --- running ---------------------------------------------------------------
 run: deps

@@ -3,7 +3,7 @@
  * webhook_url is POSTed there once it ends, signed per Standard Webhooks;
  * a receiver that is down gets the delivery again until it is up (every
  * try recorded in the job); the signature is checked by the reference
- * verifier (the standardwebhooks npm package, unmodified: tests/webhook);
+ * verifier (the standardwebhooks npm package, unmodified: tests/node);
  * internal addresses and URLs that are not http(s) are refused.
  */
 #include <stdio.h>
@@ -57,7 +57,7 @@ verify(const json_t *hook)
 	cr_assert_eq(json_dumpfd(f, fd, 0), 0);
 	close(fd);
 	json_decref(f);
-	snprintf(cmd, sizeof(cmd), "node '%s/tests/webhook/verify.mjs' '%s'",
+	snprintf(cmd, sizeof(cmd), "node '%s/tests/node/verify.mjs' '%s'",
 	    getenv("IMAGEGEN_ROOT"), path);
 	st = system(cmd);
 	unlink(path);

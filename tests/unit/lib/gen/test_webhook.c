@@ -2,7 +2,7 @@
  * tests/unit/lib/gen/test_webhook.c - Standard Webhooks signatures: the
  * libraries' official vector, raw and malformed secrets, the headers.
  * With WEBHOOK_VECTOR_OUT=<file> set, also writes the vector signed now as
- * {"secret","headers","body"} for tests/webhook/verify.mjs.
+ * {"secret","headers","body"} for tests/node/verify.mjs.
  */
 #include <stdio.h>
 #include <stdlib.h>

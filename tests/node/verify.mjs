@@ -1,4 +1,4 @@
-// tests/webhook/verify.mjs - verifies a webhook signed by lib/gen/webhook.c
+// tests/node/verify.mjs - verifies a webhook signed by lib/gen/webhook.c
 // with the reference verifier, the standardwebhooks package, unmodified.
 // Usage: node verify.mjs <file.json>, file = {"secret","headers","body"}.
 // Prints "ok" and exits 0, or prints the error and exits 1.
