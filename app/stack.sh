@@ -248,7 +248,7 @@ nginx_conf() {
 	    "$ROOT/nginx/local.conf.in" >"$VAR/nginx/nginx.conf"
 	sed -e "s|@LISTEN@|127.0.0.1:$HTTP_PORT|g" -e "s|@SOCKET@|$SOCK|g" \
 	    -e "s|@SERVER_NAME@|127.0.0.1 localhost|g" \
-	    -e "s|@STORAGE@|$STORAGE|g" -e "s|@ROOT@|$ROOT|g" \
+	    -e "s|@STORAGE@|$STORAGE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@WEB@|$ROOT|g" \
 	    -e "s|@WAIT@|127.0.0.1:$WAIT_PORT|g" \
 	    "$ROOT/nginx/server.conf.in" >"$VAR/nginx/server.conf"
 }

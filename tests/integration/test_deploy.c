@@ -78,7 +78,7 @@ Test(deploy, production_nginx_block_matches_template)
 	snprintf(cmd, sizeof(cmd), "cd '%s/nginx' && diff <(grep -v '^#' "
 	    "server.conf.in | sed -e 's|@LISTEN@|127.0.0.1:8003|' -e "
 	    "'s|@SOCKET@|/run/imagegen/imagegen.sock|' -e "
-	    "'s|@STORAGE@|/var/lib/imagegen/storage|' -e 's|@WAIT@|127.0.0.1:8004|' "
+	    "'s|@STORAGE@|/var/lib/imagegen/storage|' -e 's|@WAIT@|127.0.0.1:8004|' -e 's|@WEB@|/usr/share/imagegen|' "
 	    "-e 's|@SERVER_NAME@|imagegen.example.com localhost 127.0.0.1|') "
 	    "<(grep -v '^#' "
 	    "imagegen.conf) 2>&1", root());
