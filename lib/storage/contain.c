@@ -142,8 +142,10 @@ entry_stat(int dfd, const char *name, off_t *bytes)
 	return STORE_FILE;
 }
 
-enum store_where
-store_stat(const struct store_root *r, const char *rel, off_t *bytes)
+/* Where rel leads; removed too when remove is set and it is a file. */
+static enum store_where
+resolve(const struct store_root *r, const char *rel, off_t *bytes,
+    bool remove)
 {
 	char name[REL_MAX + 1];
 	enum store_where w;
@@ -151,23 +153,21 @@ store_stat(const struct store_root *r, const char *rel, off_t *bytes)
 
 	if ((w = parent_open(r, rel, &dfd, name)) != STORE_FILE)
 		return w;
-	w = entry_stat(dfd, name, bytes);
+	if ((w = entry_stat(dfd, name, bytes)) == STORE_FILE && remove &&
+	    unlinkat(dfd, name, 0) != 0)
+		w = errno == ENOENT ? STORE_MISSING : STORE_REFUSED;
 	close(dfd);
 	return w;
 }
 
 enum store_where
+store_stat(const struct store_root *r, const char *rel, off_t *bytes)
+{
+	return resolve(r, rel, bytes, false);
+}
+
+enum store_where
 store_unlink(const struct store_root *r, const char *rel, off_t *bytes)
 {
-	char name[REL_MAX + 1];
-	enum store_where w;
-	int dfd;
-
-	if ((w = parent_open(r, rel, &dfd, name)) != STORE_FILE)
-		return w;
-	if ((w = entry_stat(dfd, name, bytes)) == STORE_FILE &&
-	    unlinkat(dfd, name, 0) != 0)
-		w = errno == ENOENT ? STORE_MISSING : STORE_REFUSED;
-	close(dfd);
-	return w;
+	return resolve(r, rel, bytes, true);
 }

@@ -267,6 +267,19 @@ Test(storage, orphans_finds_a_planted_file_and_a_row_without_its_file,
 	itest_res_fini(&a);
 }
 
+/* A prune's answer r: exit status, rows, files removed and refused. */
+static void
+expect_prune(const struct run *r, int status, long rows, long removed,
+    long refused)
+{
+	cr_expect_eq(r->status, status, "exit: %s", r->out);
+	cr_expect_eq(num(r->json, "rows"), rows, "rows: %s", r->out);
+	cr_expect_eq(num(r->json, "files_removed"), removed, "removed: %s",
+	    r->out);
+	cr_expect_eq(num(r->json, "files_refused"), refused, "refused: %s",
+	    r->out);
+}
+
 /* Makes the images of job id look made days ago. */
 static void
 backdate(const char *id, int days)
@@ -310,15 +323,11 @@ Test(storage, prune_removes_old_rows_and_files_only, .timeout = 120)
 	backdate(old_id, 40);
 	backdate(itest_str(&other, "generation_id"), 40);
 	cli(&r, "prune --older-than 30d --project %s --dry-run --json", p);
-	cr_expect_eq(r.status, 0, "%s", r.out);
-	cr_expect_eq(num(r.json, "rows"), 1, "%s", r.out);
-	cr_expect_eq(num(r.json, "files_removed"), 1, "%s", r.out);
+	expect_prune(&r, 0, 1, 1, 0);
 	cr_expect(exists(fo) && rows_of(old_id) == 1, "a dry run removed");
 	run_fini(&r);
 	cli(&r, "prune --older-than 30d --project %s --json", p);
-	cr_expect_eq(r.status, 0, "%s", r.out);
-	cr_expect_eq(num(r.json, "rows"), 1, "%s", r.out);
-	cr_expect_eq(num(r.json, "files_removed"), 1, "%s", r.out);
+	expect_prune(&r, 0, 1, 1, 0);
 	cr_expect_not(exists(fo), "the old file stays");
 	cr_expect_eq(rows_of(old_id), 0, "the old row stays");
 	cr_expect(exists(ff), "a newer file went");
@@ -389,9 +398,7 @@ Test(storage, prune_never_leaves_the_root, .timeout = 60)
 	    "rows_refused")), 4, "%s", r.out);
 	run_fini(&r);
 	cli(&r, "prune --older-than 1d --project %s --json", p);
-	cr_expect_eq(r.status, 1, "refused paths: %s", r.out);
-	cr_expect_eq(num(r.json, "files_refused"), 4, "%s", r.out);
-	cr_expect_eq(num(r.json, "files_removed"), 0, "%s", r.out);
+	expect_prune(&r, 1, 4, 0, 4);
 	cr_expect(exists(secret), "a file outside the root was removed");
 	cr_expect(exists(link), "the link was removed");
 	run_fini(&r);
@@ -444,6 +451,23 @@ Test(storage, delete_of_a_finished_job_removes_its_files, .timeout = 90)
 	itest_res_fini(&g);
 }
 
+/* Expected integer members of a stats object. */
+struct want {
+	const char	*key;
+	json_int_t	 n;
+};
+
+static void
+expect_members(const json_t *o, const struct want *w, size_t n,
+    const char *body)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cr_expect_eq(num(o, w[i].key), w[i].n, "%s: %s", w[i].key,
+		    body);
+}
+
 /* The stats of project p over the last hour (200). */
 static void
 stats(struct itest_res *r, const char *p)
@@ -459,7 +483,7 @@ stats(struct itest_res *r, const char *p)
 Test(storage, stats_count_requests_and_attempts_apart, .timeout = 90)
 {
 	struct itest_res g, r;
-	json_t *row, *tot;
+	json_t *row;
 	json_int_t attempts = 0, requests = 0;
 	char p[64];
 	size_t i;
@@ -478,19 +502,17 @@ Test(storage, stats_count_requests_and_attempts_apart, .timeout = 90)
 	cr_assert_eq(json_array_size(itest_attempts(&g)), 2, "%s", g.body);
 	itest_res_fini(&g);
 	stats(&r, p);
-	tot = json_object_get(r.json, "totals");
-	cr_expect_eq(num(tot, "requests"), 3, "%s", r.body);
-	cr_expect_eq(num(tot, "attempts"), 5, "%s", r.body);
-	cr_expect_eq(num(tot, "fallbacks"), 1, "%s", r.body);
-	cr_expect_eq(num(tot, "completed"), 3, "%s", r.body);
+	expect_members(json_object_get(r.json, "totals"), (const struct want[])
+	    { { "requests", 3 }, { "attempts", 5 }, { "fallbacks", 1 },
+	    { "completed", 3 } }, 4, r.body);
 	json_array_foreach(json_object_get(r.json, "providers"), i, row) {
 		attempts += num(row, "attempts");
 		requests += num(row, "requests");
 		if (strcmp(json_string_value(json_object_get(row, "provider")),
 		    "gemini") == 0) {
-			cr_expect_eq(num(row, "requests"), 3, "%s", r.body);
-			cr_expect_eq(num(row, "attempts"), 4, "%s", r.body);
-			cr_expect_eq(num(row, "succeeded"), 2, "%s", r.body);
+			expect_members(row, (const struct want[]){
+			    { "requests", 3 }, { "attempts", 4 },
+			    { "succeeded", 2 } }, 3, r.body);
 		}
 	}
 	cr_expect_eq(attempts, 5, "%s", r.body);
@@ -542,10 +564,8 @@ Test(storage, stats_show_what_optimization_saved, .timeout = 90)
 	    "local", "%s", h.body);
 	stats(&r, p);
 	o = json_object_get(r.json, "optimization");
-	cr_expect_eq(num(o, "prompts"), 2, "%s", r.body);
-	cr_expect_eq(num(o, "optimized"), 2, "%s", r.body);
-	cr_expect_eq(num(o, "ollama"), 1, "%s", r.body);
-	cr_expect_eq(num(o, "local"), 1, "%s", r.body);
+	expect_members(o, (const struct want[]){ { "prompts", 2 },
+	    { "optimized", 2 }, { "ollama", 1 }, { "local", 1 } }, 4, r.body);
 	cr_expect_gt(num(o, "characters_saved"), 0, "%s", r.body);
 	cr_expect_eq(num(o, "characters_saved"), saved_of(&g) + saved_of(&h),
 	    "%s", r.body);
