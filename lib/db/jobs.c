@@ -291,7 +291,7 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
     "'success_rate', round(avg((status = 'completed')::int) FILTER ("	\
     "WHERE status IN ('completed', 'failed'))::numeric, 4), "		\
     "'fallbacks', count(*) FILTER (WHERE status = 'completed' AND "	\
-    "attempts->0->>'provider' IS DISTINCT FROM provider), "		\
+    "attempts->0->>'provider' <> provider), "				\
     "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY "	\
     "generate_ms) FILTER (WHERE status = 'completed'), "		\
     "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY "\
