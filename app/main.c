@@ -1,6 +1,6 @@
 /*
  * app/main.c - the imagegen command: serve (prefork master under
- * spawn-fcgi), migrate, check-config, doctor, version.
+ * spawn-fcgi), migrate, check-config, doctor, keys, storage, version.
  * Not here: process management (master.c), requests (worker.c).
  */
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "app/keys_cli.h"
 #include "app/master.h"
 #include "app/runner.h"
+#include "app/storage_cli.h"
 #include "lib/config/config.h"
 #include "lib/db/migrate.h"
 #include "lib/log/log.h"
@@ -49,6 +50,7 @@ static const struct command {
 	{ "config-get",	  cmd_config_get,   1, "print setting NAME (secrets: \"set\" or nothing)" },
 	{ "doctor",	  cmd_doctor,	    1, "check each provider's key and endpoint, Ollama, the database" },
 	{ "keys",	  keys_cli_run,	    1, "client API keys: create --project P [--scopes ...], list, revoke PREFIX" },
+	{ "storage",	  storage_cli_run,  1, "storage usage [--project P], orphans, prune --older-than 30d [--dry-run]" },
 	{ "version",	  cmd_version,	    0, "print the version" },
 };
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lib/core/timeutil.h"
+#include "lib/core/util.h"
 
 int64_t
 time_mono_us(void)
@@ -116,4 +117,38 @@ time_iso_from_ms(int64_t ms, char *buf, size_t len)
 
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Duration units and their length in seconds. */
+static const struct {
+	char	unit;
+	int64_t	seconds;
+} duration_units[] = {
+	{ 's',	1 },
+	{ 'm',	60 },
+	{ 'h',	3600 },
+	{ 'd',	86400 },
+};
+
+#define DURATION_MAX_S	(100LL * 366 * 86400)	/* 100 years */
+
+bool
+time_duration_parse(const char *s, int64_t *seconds)
+{
+	size_t n = strspn(s, "0123456789"), i;
+	int64_t v = 0;
+
+	if (n == 0 || n > 12 || s[n] == '\0' || s[n + 1] != '\0')
+		return false;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	for (i = 0; i < NELEM(duration_units); i++) {
+		if (duration_units[i].unit != s[n])
+			continue;
+		if (v < 1 || v > DURATION_MAX_S / duration_units[i].seconds)
+			return false;
+		*seconds = v * duration_units[i].seconds;
+		return true;
+	}
+	return false;
 }

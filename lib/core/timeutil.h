@@ -23,5 +23,9 @@ void	time_iso8601(char *buf, size_t len);
 bool	time_iso_check(const char *s);
 /* Wall time ms as "2026-11-24T14:22:40Z" into buf (>= 21 bytes). */
 void	time_iso_from_ms(int64_t ms, char *buf, size_t len);
+/* A duration "N" + one unit, s (seconds), m (minutes), h (hours) or d
+ * (days), N a whole number >= 1 ("30d", "90m"), into *seconds; false for
+ * anything else (no unit, "1.5h", "-2d", "3w", spaces, over 100 years). */
+bool	time_duration_parse(const char *s, int64_t *seconds);
 
 #endif

@@ -246,37 +246,107 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 	return e;
 }
 
+/*
+ * The statistics of jobs created since $1 (of project $2, NULL: any) as
+ * one JSON object. Per provider: requests are the jobs that tried it,
+ * attempts its tries (several per job with retries and fallbacks);
+ * totals count each job once. Optimization reads what each job's
+ * prompt_meta.prompt_validation recorded. Storage is what the images
+ * table holds now (not windowed).
+ */
+#define STATS_JOBS							\
+    "jw AS (SELECT * FROM generation_jobs j WHERE j.created_at >= "	\
+    "$1::timestamptz AND ($2::text IS NULL OR j.project_id = $2)), "
+#define STATS_PROVIDERS							\
+    "a AS (SELECT j.id AS job, j.provider AS final, j.status, "	\
+    "j.optimize_ms, x->>'provider' AS p, x->>'outcome' AS outcome, "	\
+    "(x->>'ms')::float8 AS ms FROM jw j, "				\
+    "jsonb_array_elements(j.attempts) x), "				\
+    "img AS (SELECT provider, count(*) AS n, sum(bytes) AS b FROM images "\
+    "WHERE created_at >= $1::timestamptz AND ($2::text IS NULL OR "	\
+    "project_id = $2) GROUP BY provider), "				\
+    "prov AS (SELECT json_build_object('provider', a.p, 'requests', "	\
+    "count(DISTINCT a.job), 'attempts', count(*), "			\
+    "'succeeded', count(*) FILTER (WHERE outcome = 'ok'), "		\
+    "'success_rate', round(avg((outcome = 'ok')::int)::numeric, 4), "	\
+    "'fallbacks', count(*) FILTER (WHERE outcome <> 'ok' AND "		\
+    "status = 'completed' AND final IS DISTINCT FROM p), "		\
+    "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) "\
+    "FILTER (WHERE outcome = 'ok'), "					\
+    "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) "\
+    "FILTER (WHERE outcome = 'ok'), "					\
+    "'p99_generation_ms', percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) "\
+    "FILTER (WHERE outcome = 'ok'), "					\
+    "'mean_optimization_ms', avg(optimize_ms), "			\
+    "'images', coalesce(max(img.n), 0), 'bytes', coalesce(max(img.b), 0)) "\
+    "AS o FROM a LEFT JOIN img ON img.provider = a.p GROUP BY a.p), "
+#define STATS_TOTALS							\
+    "tot AS (SELECT json_build_object('requests', count(*), "		\
+    "'attempts', coalesce(sum(jsonb_array_length(attempts)), 0), "	\
+    "'completed', count(*) FILTER (WHERE status = 'completed'), "	\
+    "'failed', count(*) FILTER (WHERE status = 'failed'), "		\
+    "'cancelled', count(*) FILTER (WHERE status = 'cancelled'), "	\
+    "'in_flight', count(*) FILTER (WHERE status IN ('pending', "	\
+    "'queued', 'running')), "						\
+    "'success_rate', round(avg((status = 'completed')::int) FILTER ("	\
+    "WHERE status IN ('completed', 'failed'))::numeric, 4), "		\
+    "'fallbacks', count(*) FILTER (WHERE status = 'completed' AND "	\
+    "attempts->0->>'provider' <> provider), "				\
+    "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY "	\
+    "generate_ms) FILTER (WHERE status = 'completed'), "		\
+    "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY "\
+    "generate_ms) FILTER (WHERE status = 'completed'), "		\
+    "'p99_generation_ms', percentile_cont(0.99) WITHIN GROUP (ORDER BY "\
+    "generate_ms) FILTER (WHERE status = 'completed')) AS o FROM jw), "
+/* A prompt was shortened when its method is ollama or local. */
+#define STATS_OPTIMIZATION						\
+    "pv AS (SELECT v->>'method' AS method, v->>'fallback_reason' AS why, "\
+    "(v->>'original_length')::bigint AS orig, "			\
+    "(v->>'optimized_length')::bigint AS opt, ms FROM (SELECT "		\
+    "prompt_meta->'prompt_validation' AS v, optimize_ms AS ms FROM jw "	\
+    "WHERE prompt_meta ? 'prompt_validation') s), "			\
+    "pvo AS (SELECT * FROM pv WHERE method IN ('ollama', 'local')), "	\
+    "opt AS (SELECT json_build_object('prompts', (SELECT count(*) FROM pv), "\
+    "'optimized', count(*), 'characters_original', coalesce(sum(orig), 0), "\
+    "'characters_optimized', coalesce(sum(opt), 0), "			\
+    "'characters_saved', coalesce(sum(orig - opt), 0), "		\
+    "'saved_ratio', round((1 - sum(opt)::numeric / nullif(sum(orig), 0)), 4), "\
+    "'ollama', count(*) FILTER (WHERE method = 'ollama'), "		\
+    "'local', count(*) FILTER (WHERE method = 'local'), "		\
+    "'ollama_share', round(avg((method = 'ollama')::int)::numeric, 4), "\
+    "'mean_optimization_ms', avg(ms), "					\
+    "'fallback_reasons', coalesce((SELECT json_object_agg(why, n) FROM "\
+    "(SELECT why, count(*) AS n FROM pvo WHERE why IS NOT NULL GROUP BY "\
+    "why) r), '{}'::json)) AS o FROM pvo), "
+#define STATS_STORAGE							\
+    "st AS (SELECT json_build_object('project_id', $2::text, 'images', "\
+    "count(*), 'bytes', coalesce(sum(bytes), 0)) AS o FROM images WHERE "\
+    "$2::text IS NULL OR project_id = $2) "
+
 static const char jobs_stats_sql[] =
-    "WITH a AS (SELECT j.provider AS final, j.status, j.optimize_ms, "
-    "x->>'provider' AS p, x->>'outcome' AS outcome, "
-    "(x->>'ms')::float8 AS ms FROM generation_jobs j, "
-    "jsonb_array_elements(j.attempts) x WHERE j.created_at >= $1::timestamptz), "
-    "img AS (SELECT provider, count(*) AS n, sum(bytes) AS b FROM images "
-    "WHERE created_at >= $1::timestamptz GROUP BY provider) "
-    "SELECT json_build_object('provider', a.p, 'requests', count(*), "
-    "'succeeded', count(*) FILTER (WHERE outcome = 'ok'), "
-    "'success_rate', round(avg((outcome = 'ok')::int)::numeric, 4), "
-    "'fallbacks', count(*) FILTER (WHERE outcome <> 'ok' AND "
-    "status = 'completed' AND final IS DISTINCT FROM p), "
-    "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) "
-    "FILTER (WHERE outcome = 'ok'), "
-    "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) "
-    "FILTER (WHERE outcome = 'ok'), "
-    "'mean_optimization_ms', avg(optimize_ms), "
-    "'images', coalesce(max(img.n), 0), 'bytes', coalesce(max(img.b), 0)) "
-    "FROM a LEFT JOIN img ON img.provider = a.p GROUP BY a.p ORDER BY a.p";
+    "WITH " STATS_JOBS STATS_PROVIDERS STATS_TOTALS STATS_OPTIMIZATION
+    STATS_STORAGE
+    "SELECT json_build_object('providers', coalesce((SELECT json_agg(o "
+    "ORDER BY o->>'provider') FROM prov), '[]'::json), 'totals', (SELECT "
+    "o FROM tot), 'optimization', (SELECT o FROM opt), 'storage', "
+    "(SELECT o FROM st))";
 
 enum err
-db_jobs_stats(struct db *db, const char *since, json_t **out)
+db_jobs_stats(struct db *db, const char *since, const char *project,
+    json_t **out)
 {
+	const char *p[2] = { since, project };
 	PGresult *r = NULL;
+	json_t *a = NULL;
 	enum err e;
 
 	*out = NULL;
-	if ((e = db_exec(db, jobs_stats_sql, 1, &since, &r)) == ERR_OK)
-		e = db_rows_to_array(r, out);
+	if ((e = db_exec(db, jobs_stats_sql, 2, p, &r)) == ERR_OK &&
+	    (e = db_rows_to_array(r, &a)) == ERR_OK)
+		*out = json_incref(json_array_get(a, 0));
+	json_decref(a);
 	PQclear(r);
-	return e;
+	return e == ERR_OK && *out == NULL ? ERR_DB : e;
 }
 
 bool

@@ -12,7 +12,8 @@
  *    "provider_image_id","source_url","local_path","width","height",
  *    "format","bytes","sha256"}],
  *    "resume":null|{"provider","remote_id",...}}
- * and, read back only: "claims", "webhook_url", "deadline_in_ms".
+ * and, read back only: "claims", "webhook_url", "deadline_in_ms",
+ * "images_deleted_at" (null, or when its images were removed).
  * A save of a job already in a final state changes nothing; the save
  * that makes it final NOTIFYs DB_CHANNEL_DONE with its id.
  * Not here: building the record (the engine), URLs (handlers).
@@ -75,10 +76,20 @@ enum err	db_jobs_list(struct db *db, const struct db_jobs_query *q,
 bool		db_jobs_cursor_parse(const char *c,
 		    char us[DB_CURSOR_US_MAX], char id[DB_CURSOR_ID_MAX]);
 /*
- * Per provider over jobs created at or after since (ISO 8601): requests,
- * completed, failed, success_rate, fallbacks, p50/p95 generate_ms, mean
- * optimize_ms, images, bytes. *out is an array (caller decrefs).
+ * Over jobs created at or after since (ISO 8601), of project (NULL: every
+ * project the scope sees), one object in *out (caller decrefs):
+ *   "providers": [{provider, requests (jobs that tried it), attempts,
+ *     succeeded, success_rate (of attempts), fallbacks, p50/p95/p99
+ *     generation ms, mean_optimization_ms, images, bytes}],
+ *   "totals": {requests (jobs), attempts, completed, failed, cancelled,
+ *     in_flight, success_rate (completed of ended), fallbacks (completed
+ *     by another provider than the first tried), p50/p95/p99 ms},
+ *   "optimization": {prompts, optimized, characters_original,
+ *     characters_optimized, characters_saved, saved_ratio, ollama, local,
+ *     ollama_share, mean_optimization_ms, fallback_reasons {reason: n}},
+ *   "storage": {project_id, images, bytes} (now, not windowed).
  */
-enum err	db_jobs_stats(struct db *db, const char *since, json_t **out);
+enum err	db_jobs_stats(struct db *db, const char *since,
+		    const char *project, json_t **out);
 
 #endif

@@ -75,7 +75,7 @@ jobview_render(const json_t *record, const char *public_base)
 	    "params", MEMBER("params"), "analysis",
 	    json_object_get(MEMBER("prompt_meta"), "analysis"));
 	return json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?,s:O?,s:o,s:o,s:O?,s:O?,"
-	    "s:O?,s:O?,s:O*}",
+	    "s:O?,s:O?,s:O*,s:O*}",
 	    "generation_id", MEMBER("id"),
 	    "project_id", MEMBER("project_id"),
 	    "status", MEMBER("status"),
@@ -90,5 +90,6 @@ jobview_render(const json_t *record, const char *public_base)
 	    "created_at", MEMBER("created_at"),
 	    "completed_at", MEMBER("completed_at"),
 	    "webhook", json_is_object(MEMBER("webhook")) ? MEMBER("webhook") :
-	    NULL);
+	    NULL, "images_deleted_at", json_is_string(MEMBER(
+	    "images_deleted_at")) ? MEMBER("images_deleted_at") : NULL);
 }

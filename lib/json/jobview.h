@@ -3,7 +3,8 @@
  * response shape) from its record (lib/db/jobs.h): generation_id,
  * provider, status, prompt, images[{id,url,local_url,width,height,format,
  * bytes,sha256}], metadata{prompt_validation, generation_time,
- * provider_model, attempts, params}, error, warnings, times.
+ * provider_model, attempts, params}, error, warnings, times, and
+ * images_deleted_at when its images were removed (absent otherwise).
  * Not here: the record itself (engine, lib/db/jobs.c).
  */
 #ifndef JSON_JOBVIEW_H

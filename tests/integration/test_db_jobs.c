@@ -151,8 +151,9 @@ Test(db_jobs, stats_per_provider)
 		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
 		json_decref(j);
 	}
-	cr_assert_eq(db_jobs_stats(&db, "2000-01-01T00:00:00Z", &out), ERR_OK);
-	json_array_foreach(out, i, row)
+	cr_assert_eq(db_jobs_stats(&db, "2000-01-01T00:00:00Z", NULL, &out),
+	    ERR_OK);
+	json_array_foreach(json_object_get(out, "providers"), i, row)
 		if (strcmp(json_string_value(json_object_get(row, "provider")),
 		    prov) == 0) {
 			found = 1;

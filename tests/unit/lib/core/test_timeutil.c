@@ -49,3 +49,32 @@ Test(timeutil, iso_from_ms)
 	time_iso_from_ms(1764000000123LL, b, sizeof(b));
 	cr_assert_str_eq(b, "2025-11-24T16:00:00Z");
 }
+
+Test(timeutil, duration_units)
+{
+	int64_t s = 0;
+
+	cr_assert(time_duration_parse("45s", &s));
+	cr_assert_eq(s, 45);
+	cr_assert(time_duration_parse("90m", &s));
+	cr_assert_eq(s, 5400);
+	cr_assert(time_duration_parse("2h", &s));
+	cr_assert_eq(s, 7200);
+	cr_assert(time_duration_parse("30d", &s));
+	cr_assert_eq(s, 30 * 86400);
+	cr_assert(time_duration_parse("36500d", &s));
+}
+
+Test(timeutil, duration_refused)
+{
+	static const char *const bad[] = { "", "30", "d", "0d", "-2d", "1.5h",
+	    "3w", "30 d", " 30d", "30dd", "30D", "36700d", "999999999999999s",
+	    "1e3s" };
+	int64_t s = -7;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_not(time_duration_parse(bad[i], &s), "\"%s\"",
+		    bad[i]);
+	cr_expect_eq(s, -7, "a refused duration wrote its result");
+}
