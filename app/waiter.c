@@ -184,7 +184,7 @@ static void
 wait_pending(struct wait *t)
 {
 	if (t->oai)
-		oai_answer_pending(t->id, &t->ans);
+		oai_answer_pending(t->id, t->rid, &t->ans);
 	else
 		gen_answer_pending(t->id, t->rid, &t->ans);
 }

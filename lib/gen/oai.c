@@ -317,13 +317,17 @@ oai_answer_job(const json_t *r, const char *storage_dir, const char *reqid,
 }
 
 void
-oai_answer_pending(const char *id, struct gen_answer *a)
+oai_answer_pending(const char *id, const char *reqid, struct gen_answer *a)
 {
+	json_t *er;
+
 	a->status = oai_status(ERR_TIMEOUT);
 	a->retry_after_s = -1;
 	a->body = oai_error_new(ERR_TIMEOUT, "the generation is still "
 	    "running; it completes on its own: GET the Location for its "
 	    "result");
-	json_object_set_new(json_object_get(a->body, "error"),
-	    "generation_id", json_string(id));
+	er = json_object_get(a->body, "error");
+	json_object_set_new(er, "generation_id", json_string(id));
+	if (reqid != NULL && reqid[0] != '\0')
+		json_object_set_new(er, "request_id", json_string(reqid));
 }

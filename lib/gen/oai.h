@@ -48,7 +48,9 @@ bool		oai_job(const json_t *r);
  */
 void		oai_answer_job(const json_t *r, const char *storage_dir,
 		    const char *reqid, struct gen_answer *a);
-/* The 504 of a wait that ended before job id did, in OpenAI's shape. */
-void		oai_answer_pending(const char *id, struct gen_answer *a);
+/* The 504 of a wait that ended before job id did, in OpenAI's shape;
+ * reqid may be NULL. */
+void		oai_answer_pending(const char *id, const char *reqid,
+		    struct gen_answer *a);
 
 #endif

@@ -193,7 +193,7 @@ Test(oai_answer, url_is_absolute_and_b64_json_is_the_stored_file)
 	rmdir(dir);
 }
 
-Test(oai_answer, a_failed_job_is_an_openai_error)
+Test(oai_answer, a_failed_or_unfinished_job_is_an_openai_error)
 {
 	struct gen_answer a;
 	json_t *r = json_pack("{s:s,s:s,s:{s:{s:s}},s:{s:s,s:s,s:i}}", "id",
@@ -210,4 +210,11 @@ Test(oai_answer, a_failed_job_is_an_openai_error)
 	    a.body, "error"), "request_id")), "rid-1");
 	gen_answer_fini(&a);
 	json_decref(r);
+	oai_answer_pending("11111111-2222-3333-4444-555555555555", "rid-2", &a);
+	cr_assert_eq(a.status, 504);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    a.body, "error"), "type")), "server_error");
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    a.body, "error"), "request_id")), "rid-2");
+	gen_answer_fini(&a);
 }
