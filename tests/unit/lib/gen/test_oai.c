@@ -193,6 +193,19 @@ Test(oai_answer, url_is_absolute_and_b64_json_is_the_stored_file)
 	rmdir(dir);
 }
 
+/* a is status with an OpenAI error of type carrying request id rid. */
+static void
+assert_oai_error(const struct gen_answer *a, int status, const char *type,
+    const char *rid)
+{
+	const json_t *er = json_object_get(a->body, "error");
+
+	cr_assert_eq(a->status, status);
+	cr_assert_str_eq(json_string_value(json_object_get(er, "type")), type);
+	cr_assert_str_eq(json_string_value(json_object_get(er, "request_id")),
+	    rid);
+}
+
 Test(oai_answer, a_failed_or_unfinished_job_is_an_openai_error)
 {
 	struct gen_answer a;
@@ -202,19 +215,11 @@ Test(oai_answer, a_failed_or_unfinished_job_is_an_openai_error)
 	    "code", "rate_limited", "message", "slow", "retry_after", 3);
 
 	oai_answer_job(r, "/nonexistent", "rid-1", &a);
-	cr_assert_eq(a.status, 429);
+	assert_oai_error(&a, 429, "rate_limit_error", "rid-1");
 	cr_assert_eq(a.retry_after_s, 3);
-	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    a.body, "error"), "type")), "rate_limit_error");
-	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    a.body, "error"), "request_id")), "rid-1");
 	gen_answer_fini(&a);
 	json_decref(r);
 	oai_answer_pending("11111111-2222-3333-4444-555555555555", "rid-2", &a);
-	cr_assert_eq(a.status, 504);
-	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    a.body, "error"), "type")), "server_error");
-	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-	    a.body, "error"), "request_id")), "rid-2");
+	assert_oai_error(&a, 504, "server_error", "rid-2");
 	gen_answer_fini(&a);
 }
