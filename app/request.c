@@ -12,6 +12,7 @@
 
 #include "app/request.h"
 #include "lib/core/timeutil.h"
+#include "lib/gen/oai.h"
 #include "lib/json/json.h"
 
 void
@@ -211,6 +212,19 @@ res_header_get(const struct response *res, const char *name)
 	return NULL;
 }
 
+/* {"error":{"message","type","param","code","request_id"}}: OpenAI's. */
+static json_t *
+res_error_oai(const struct response *res, const char *reqid)
+{
+	json_t *o = oai_error_new(res->err, res->message[0] ? res->message :
+	    err_row_get(res->err)->message);
+
+	if (o != NULL && reqid != NULL && reqid[0] != '\0')
+		json_object_set_new(json_object_get(o, "error"), "request_id",
+		    json_string(reqid));
+	return o;
+}
+
 /* {"error":{"code","message","request_id",...details}} */
 static json_t *
 res_error_body(const struct response *res, const char *reqid)
@@ -218,6 +232,8 @@ res_error_body(const struct response *res, const char *reqid)
 	const struct err_row *row = err_row_get(res->err);
 	json_t *err;
 
+	if (res->oai)
+		return res_error_oai(res, reqid);
 	/* The message may quote request bytes: never NULL for bad UTF-8. */
 	err = json_pack("{s:s,s:o}", "code", row->code, "message",
 	    jx_text_new(res->message[0] ? res->message : row->message));
@@ -240,7 +256,8 @@ res_render(const struct response *res, const char *reqid, char **body,
 	*body = NULL;
 	*len = 0;
 	if (res->err != ERR_OK) {
-		status = err_status(res->err);
+		status = res->oai ? oai_status(res->err) :
+		    err_status(res->err);
 		eb = res_error_body(res, reqid);
 	}
 	if (eb != NULL || res->body != NULL) {

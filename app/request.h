@@ -53,6 +53,7 @@ struct response {
 	enum err	 err;		/* != ERR_OK: error body is rendered */
 	char		 message[RES_MESSAGE_MAX];
 	json_t		*details;	/* owned; extra members of "error" */
+	bool		 oai;		/* errors in OpenAI's shape (/v1/) */
 	struct res_header headers[RES_HEADERS_MAX];
 	size_t		 nheaders;
 	struct arena	*arena;		/* borrowed from the request */

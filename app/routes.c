@@ -23,6 +23,7 @@ const struct route app_routes[] = {
 	{ "DELETE",	"^/unified/jobs/([0-9a-fA-F-]{36})$",	handle_job_cancel, KEY_SCOPE_GENERATE },
 	{ "GET",	"^/unified/batches/([0-9a-fA-F-]{36})$", handle_batch_get, KEY_SCOPE_READ },
 	{ "GET",	"^/unified/stats$",			handle_stats, KEY_SCOPE_READ },
+	{ "POST",	"^/v1/images/generations$",		handle_openai_images, KEY_SCOPE_GENERATE },
 };
 
 const size_t app_nroutes = NELEM(app_routes);

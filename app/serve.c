@@ -122,6 +122,8 @@ serve_request(struct request *req, struct response *res)
 	enum cors_verdict v;
 	enum err e;
 
+	/* The OpenAI-compatible API answers errors as OpenAI does. */
+	res->oai = strncmp(req->path, "/v1/", 4) == 0;
 	if (serve_reqid(req, res) != ERR_OK)
 		return;
 	v = serve_cors(req, res);

@@ -21,6 +21,7 @@
 #include "lib/db/jobs.h"
 #include "lib/db/queue.h"
 #include "lib/gen/answer.h"
+#include "lib/gen/oai.h"
 #include "lib/log/log.h"
 
 #define SWEEP_MS	2000	/* finished jobs looked up without NOTIFY */
@@ -43,6 +44,7 @@ struct wait {
 	bool			 cors;
 	long			 wait_s;	/* Preference-Applied: wait= */
 	bool			 replayed;	/* Idempotent-Replayed */
+	bool			 oai;		/* an OpenAI-shaped job */
 	int64_t			 deadline_ms;	/* monotonic */
 	char			 (*ids)[UUID_STRLEN + 1];	/* jobs not done */
 	size_t			 nids;
@@ -110,9 +112,11 @@ wait_try(struct waiter *w, struct wait *t)
 	if (t->kind == WAIT_PROMPT) {
 		if (db_prompt_get(&w->db, t->id, &rec) == ERR_OK)
 			done = gen_answer_prompt(rec, t->rid, &t->ans);
-	} else if (db_jobs_get(&w->db, t->id, &rec) == ERR_OK)
-		done = gen_answer_job(rec, w->cfg->public_base_url, t->rid,
-		    &t->ans);
+	} else if (db_jobs_get(&w->db, t->id, &rec) == ERR_OK) {
+		t->oai = oai_job(rec);
+		done = gen_answer_job(rec, w->cfg->public_base_url,
+		    w->cfg->storage_dir, t->rid, &t->ans);
+	}
 	json_decref(rec);
 	return t->ready = done;
 }
@@ -175,6 +179,16 @@ waiter_job_done(struct waiter *w, const char *id)
 	}
 }
 
+/* t's 504: its job goes on (in OpenAI's shape for an OpenAI job). */
+static void
+wait_pending(struct wait *t)
+{
+	if (t->oai)
+		oai_answer_pending(t->id, t->rid, &t->ans);
+	else
+		gen_answer_pending(t->id, t->rid, &t->ans);
+}
+
 /* The waits whose time is up get 504 + Location. */
 static void
 waiter_expire(struct waiter *w, bool all)
@@ -186,7 +200,7 @@ waiter_expire(struct waiter *w, bool all)
 		next = t->next;
 		if (!all && now < t->deadline_ms)
 			continue;
-		gen_answer_pending(t->id, t->rid, &t->ans);
+		wait_pending(t);
 		t->ready = true;
 		wait_unlink(w, t);
 		t->suspended = false;
@@ -353,7 +367,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if ((t->batch && wait_batch_ids(w, t) != ERR_OK) || wait_try(w, t) ||
 	    time_mono_ms() >= t->deadline_ms) {
 		if (!t->ready)
-			gen_answer_pending(t->id, t->rid, &t->ans);
+			wait_pending(t);
 		t->ready = true;
 		return answer_send(c, t);
 	}

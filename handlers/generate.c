@@ -27,6 +27,7 @@
 #include "app/auth.h"
 #include "app/handoff.h"
 #include "app/worker.h"
+#include "handlers/generate.h"
 #include "handlers/handlers.h"
 #include "lib/core/hash.h"
 #include "lib/core/timeutil.h"
@@ -40,6 +41,7 @@
 #include "lib/db/queue.h"
 #include "lib/gen/deliver.h"
 #include "lib/gen/engine.h"
+#include "lib/gen/oai.h"
 #include "lib/gen/record.h"
 
 #define WAIT_SLACK_S	5	/* a wait outlasts the job's deadline by */
@@ -264,17 +266,17 @@ item_enqueue(struct request *req, struct response *res, bool keyed,
 	return ERR_OK;
 }
 
+/* Queues body's generation (or, dry, answers its plan); answer, when
+ * not NULL, marks the job as OpenAI-shaped (lib/gen/oai.h). */
 static enum err
-gen_run(struct request *req, struct response *res, bool quick)
+gen_queue(struct request *req, struct response *res, const json_t *body,
+    bool quick, bool dry, json_t *answer)
 {
-	bool dry = req_query_flag(req, "dry_run");
 	struct gen_item it;
-	json_t *body = NULL, *plan, *view = NULL;
+	json_t *plan, *view = NULL;
 	enum err e;
 
 	memset(&it, 0, sizeof(it));
-	if ((e = req_json_body(req, res, &body)) != ERR_OK)
-		goto out;
 	if ((e = item_prepare(req, dry, quick, body, &it)) != ERR_OK) {
 		req_fail(res, e, "%s", it.why);
 		res->details = json_incref(it.details);
@@ -287,6 +289,9 @@ gen_run(struct request *req, struct response *res, bool quick)
 			e = res_json_take(res, 200, plan);
 		goto out;
 	}
+	if (answer != NULL)
+		json_object_set(json_object_get(it.record, "params"),
+		    OAI_PARAMS_KEY, answer);
 	if ((e = auth_inflight(req, res, 1)) != ERR_OK ||
 	    (e = item_enqueue(req, res, true, &it)) != ERR_OK)
 		goto out;
@@ -297,6 +302,25 @@ gen_run(struct request *req, struct response *res, bool quick)
 out:
 	json_decref(view);
 	item_fini(&it);
+	return e;
+}
+
+enum err
+generate_submit(struct request *req, struct response *res,
+    const json_t *body, json_t *answer)
+{
+	return gen_queue(req, res, body, false, false, answer);
+}
+
+static enum err
+gen_run(struct request *req, struct response *res, bool quick)
+{
+	json_t *body = NULL;
+	enum err e;
+
+	if ((e = req_json_body(req, res, &body)) == ERR_OK)
+		e = gen_queue(req, res, body, quick, req_query_flag(req,
+		    "dry_run"), NULL);
 	json_decref(body);
 	return e;
 }

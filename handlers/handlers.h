@@ -33,5 +33,7 @@ enum err	handle_batch_get(struct request *req, struct response *res);
 enum err	handle_prompt_job_get(struct request *req, struct response *res);
 /* GET /unified/stats: per-provider figures over a window. */
 enum err	handle_stats(struct request *req, struct response *res);
+/* POST /v1/images/generations: OpenAI's images API, OpenAI's shapes. */
+enum err	handle_openai_images(struct request *req, struct response *res);
 
 #endif

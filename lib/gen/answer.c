@@ -7,6 +7,7 @@
 #include "lib/core/err.h"
 #include "lib/db/jobs.h"
 #include "lib/gen/answer.h"
+#include "lib/gen/oai.h"
 #include "lib/json/jobview.h"
 
 /* {"code","message","generation_id","attempts"} of a failed record. */
@@ -27,8 +28,8 @@ error_of(const json_t *r, enum err *e, long *retry_after_s)
 }
 
 bool
-gen_answer_job(const json_t *r, const char *public_base, const char *reqid,
-    struct gen_answer *a)
+gen_answer_job(const json_t *r, const char *public_base,
+    const char *storage_dir, const char *reqid, struct gen_answer *a)
 {
 	const char *st = json_string_value(json_object_get(r, "status"));
 	json_t *er;
@@ -38,6 +39,10 @@ gen_answer_job(const json_t *r, const char *public_base, const char *reqid,
 	a->retry_after_s = -1;
 	if (!db_jobs_status_final(st))
 		return false;
+	if (oai_job(r)) {
+		oai_answer_job(r, storage_dir, reqid, a);
+		return true;
+	}
 	if (strcmp(st, "completed") == 0) {
 		a->status = 200;
 		a->body = jobview_render(r, public_base);

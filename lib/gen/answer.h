@@ -23,11 +23,13 @@ struct gen_answer {
  * The answer for record r (borrowed) once it is final: 200 and the job
  * view when completed; else the error's status and {"error":{"code",
  * "message","request_id"?,"generation_id","attempts"}}. reqid may be
- * NULL. False while r is not final (a is left empty). Free with
+ * NULL. False while r is not final (a is left empty). A job of POST
+ * /v1/images/generations gets OpenAI's shape instead (lib/gen/oai.c;
+ * its b64_json images are read from storage_dir). Free with
  * gen_answer_fini().
  */
 bool	gen_answer_job(const json_t *r, const char *public_base,
-	    const char *reqid, struct gen_answer *a);
+	    const char *storage_dir, const char *reqid, struct gen_answer *a);
 /* 504 {"error":{"code":"timeout",...,"generation_id"}}: the wait ended
  * before job id did (it goes on; Location says where to look). */
 void	gen_answer_pending(const char *id, const char *reqid,
