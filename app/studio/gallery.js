@@ -12,6 +12,11 @@ import { $, h, replace, dl, fmtBytes, fmtTime, fmtNum, errText,
 const PAGE = 12;
 let cursor = null;
 
+// An image whose file is gone (pruned, or storage emptied) says so.
+function missing(ev) {
+	ev.target.replaceWith(h("span", { class: "noimg" }, "file missing"));
+}
+
 // One image with its size, format and bytes; lazy for thumbnails.
 export function imageCard(img, alt, { lazy = false } = {}) {
 	const src = imageSrc(img);
@@ -19,7 +24,8 @@ export function imageCard(img, alt, { lazy = false } = {}) {
 	return h("figure", { class: "image" },
 	    h("a", { href: src, target: "_blank", rel: "noopener" },
 		h("img", { src, alt, width: img.width, height: img.height,
-		    loading: lazy ? "lazy" : null, decoding: "async" })),
+		    loading: lazy ? "lazy" : null, decoding: "async",
+		    onerror: missing })),
 	    h("figcaption", {}, `${img.width} × ${img.height} ${img.format ||
 		""} · ${fmtBytes(img.bytes)}`));
 }
@@ -81,7 +87,7 @@ function jobItem(job) {
 	return h("li", {}, h("button", { type: "button", class: "job",
 	    "data-id": job.generation_id, onclick: () => showDetails(job) },
 	    first ? h("img", { src: imageSrc(first), alt: "", loading: "lazy",
-		width: 96, height: 96 }) : h("span", { class: "noimg" }, "no image"),
+		width: 96, height: 96, onerror: missing }) : h("span", { class: "noimg" }, "no image"),
 	    h("span", { class: "job-text" },
 		h("span", { class: "job-prompt" }, job.prompt || ""),
 		h("span", { class: `badge ${job.status}` }, job.status),
