@@ -46,10 +46,11 @@ function imageMeta(img) {
 function attemptsList(attempts) {
 	if (!attempts || attempts.length === 0)
 		return null;
-	return h("ol", { class: "attempts" }, attempts.map((a) => h("li", {},
+	return [h("h3", {}, "Attempts"), h("ol", { class: "attempts" },
+	    attempts.map((a) => h("li", {},
 	    `${a.provider} try ${a.try ?? 1}: ${a.outcome}` + (a.ms !== undefined ?
 	    ` in ${a.ms} ms` : "") + (a.error ? ` (${a.error.code ||
-	    a.error})` : ""))));
+	    a.error})` : ""))))];
 }
 
 // The details dialog of one job.

@@ -147,10 +147,8 @@ async function validateNow() {
 	} catch (e) {
 		if (e.name === "AbortError")
 			return;
-		const extra = e.body?.error?.length ? ` (${fmtNum(
-		    e.body.error.length)} of ${fmtNum(e.body.error.limit)})` : "";
 		replace($("analysis-body"), h("p", { class: "error" },
-		    errText(e) + extra));
+		    errText(e)));
 		renderOptimized(null, "No optimized version.");
 	}
 }
