@@ -20,6 +20,7 @@ const COLUMNS = [
 	["fallbacks", "Fallbacks", fmtNum],
 	["p50_generation_ms", "p50", fmtMs],
 	["p95_generation_ms", "p95", fmtMs],
+	["p99_generation_ms", "p99", fmtMs],
 	["mean_optimization_ms", "Mean optimization", fmtMs],
 	["images", "Images", fmtNum],
 	["bytes", "Bytes", fmtBytes],
@@ -97,19 +98,55 @@ function savingsSpec(flat, names) {
 	    format: fmtMs };
 }
 
-function renderCharts(flat) {
+// p50 and p95 per provider, and p99 when the service gives it.
+function latencySpec(flat, names) {
+	const series = [["p50", "p50_generation_ms"], ["p95",
+	    "p95_generation_ms"], ["p99", "p99_generation_ms"]]
+	    .filter(([, k], i) => i < 2 || flat.some((r) => num(r[k]) !== null))
+	    .map(([name, k]) => ({ name, values: flat.map((r) => num(r[k])) }));
+
+	return { label: `Generation time (${series.map((x) => x.name)
+	    .join(", ")})`, categories: names, series, format: fmtMs };
+}
+
+// The window's optimization (one object for every provider, when the
+// service says it): characters before and after, which optimizer
+// answered, why Ollama's answer was not used.
+function optimizationSpecs(o) {
+	if (!o || typeof o !== "object")
+		return [];
+	const specs = [];
+	const orig = num(o.characters_original), opt = num(o.characters_optimized);
+	const reasons = Object.entries(o.fallback_reasons || {});
+
+	if (orig !== null && opt !== null)
+		specs.push({ label: `Optimization savings: ${fmtNum(num(
+		    o.characters_saved) ?? orig - opt)} characters saved` +
+		    (num(o.saved_ratio) !== null ? ` (${fmtPct(num(
+		    o.saved_ratio))})` : ""), categories: ["long prompts"],
+		    series: [{ name: "before", values: [orig] }, { name: "after",
+			values: [opt] }], format: fmtNum });
+	if (num(o.ollama) !== null && num(o.local) !== null)
+		specs.push({ label: "Optimizer that answered", categories: [
+		    "Ollama", "local compressor"], series: [{ name: "prompts",
+			values: [num(o.ollama), num(o.local)] }], format: fmtNum });
+	if (reasons.length)
+		specs.push({ label: "Why Ollama's answer was not used",
+		    categories: reasons.map(([k]) => k), series: [{ name: "prompts",
+			values: reasons.map(([, v]) => num(v)) }], format: fmtNum });
+	return specs;
+}
+
+function renderCharts(body, flat) {
 	const names = flat.map((r) => String(r.provider ?? "?"));
 	const charts = [
 		{ label: "Success rate", categories: names, max: 1,
 		    series: [{ name: "success rate",
 			values: flat.map((r) => num(r.success_rate)) }],
 		    format: fmtPct },
-		{ label: "Generation time (p50, p95)", categories: names,
-		    series: [{ name: "p50", values: flat.map((r) =>
-			num(r.p50_generation_ms)) }, { name: "p95",
-			values: flat.map((r) => num(r.p95_generation_ms)) }],
-		    format: fmtMs },
+		latencySpec(flat, names),
 		savingsSpec(flat, names),
+		...optimizationSpecs(body.optimization),
 	];
 
 	if (flat.some((r) => num(r.attempts) !== null))
@@ -136,7 +173,7 @@ function renderExtra(body) {
 		    h("h3", {}, k.replace(/_/g, " ")),
 		    dl(Object.entries(flat).map(([kk, vv]) => [kk.replace(/[._]/g,
 			" "), typeof vv === "number" ? fmtFor(kk)(vv) :
-			String(vv)])));
+			vv === null ? null : String(vv)])));
 	}));
 }
 
@@ -150,7 +187,7 @@ export async function statsLoad() {
 		    query({ window: win }));
 		const flat = (body.providers || []).map(flatten);
 		renderTable(flat);
-		renderCharts(flat);
+		renderCharts(body, flat);
 		renderExtra(body);
 		status.textContent = flat.length ? `Since ${new Date(
 		    body.since).toLocaleString()}: ${flat.length} provider(s).` :

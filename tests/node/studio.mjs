@@ -95,6 +95,48 @@ async function generateAndWait(page, act) {
 	return { id, states: [...states] };
 }
 
+// The fields /unified/stats gains (requests vs attempts, p99, totals,
+// optimization, storage) are drawn when present: the service's answer
+// with them set to known values.
+async function extendedStats(page) {
+	await page.route((u) => u.pathname === "/unified/stats", async (rt) => {
+		const resp = await rt.fetch();
+		const body = await resp.json();
+		body.providers = body.providers.map((p) => ({ ...p,
+		    attempts: p.requests + 1, p99_generation_ms: 999 }));
+		body.totals = { requests: 7, attempts: 9, completed: 6,
+		    failed: 1, cancelled: 0, in_flight: 0 };
+		body.optimization = { prompts: 10, optimized: 4,
+		    characters_original: 16000, characters_optimized: 11000,
+		    characters_saved: 5000, saved_ratio: 0.3125, ollama: 3,
+		    local: 1, ollama_share: 0.75, mean_optimization_ms: 850,
+		    fallback_reasons: { ollama_timeout: 1 } };
+		body.storage = { project_id: null, images: 42, bytes: 1234567 };
+		await rt.fulfill({ response: resp, json: body });
+	});
+	await page.locator("#stats-form").getByRole("button", { name: "Refresh" })
+	    .click();
+	const caps = page.locator("#charts figcaption");
+	await caps.filter({ hasText: "Requests and attempts" }).waitFor({
+	    timeout: T });
+	const text = (await caps.allTextContents()).join(" | ");
+	for (const want of ["p50, p95, p99", "5,000 characters saved (31.3 %)",
+	    "Optimizer that answered", "Why Ollama's answer was not used"])
+		check(text.includes(want), `a chart "${want}": ${text}`);
+	const heads = await page.locator("#stats-table thead th")
+	    .allTextContents();
+	check(heads.includes("Attempts") && heads.includes("p99"),
+	    `attempts and p99 columns: ${heads}`);
+	const storage = await page.locator('#stats-extra [data-part="storage"]')
+	    .textContent();
+	check(/42/.test(storage) && /1\.2 MB/.test(storage),
+	    `storage shown: ${storage}`);
+	await page.locator("#dashboard").screenshot({ path: join(SHOTS,
+	    "desktop-dashboard-extended.png") });
+	console.log(`screenshot: ${join(SHOTS, "desktop-dashboard-extended.png")}`);
+	await page.unroute((u) => u.pathname === "/unified/stats");
+}
+
 async function desktopPass(browser) {
 	const errs = [], early = [];
 	const ctx = await browser.newContext({ viewport: { width: 1280,
@@ -191,6 +233,8 @@ async function desktopPass(browser) {
 	await page.locator("#dashboard").screenshot({ path: join(SHOTS,
 	    "desktop-dashboard.png") });
 	console.log(`screenshot: ${join(SHOTS, "desktop-dashboard.png")}`);
+
+	await extendedStats(page);
 
 	// A long prompt: shortened by a queued Ollama job, polled.
 	await page.getByLabel("Prompt", { exact: true }).fill(("a majestic red fox standing in " +
