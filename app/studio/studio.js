@@ -70,9 +70,16 @@ function promptChars(s) {
 	return [...s.replace(/\s+/g, " ").trim()].length;
 }
 
+// One short sentence for screen readers (the panels are not live: they
+// would be read in full at every pause).
+function announce(text) {
+	$("analysis-live").textContent = text;
+}
+
 function renderAnalysis(v) {
 	const a = v.analysis || {};
 
+	announce(`Rule ${v.rule}: ${v.length} characters, ${a.words} words.`);
 	replace($("analysis-body"),
 	    dl([["rule", h("span", { class: `badge ${v.rule}` }, v.rule)],
 		["length", `${fmtNum(v.length)} of ${fmtNum(v.limits?.max_chars)}` +
@@ -95,6 +102,9 @@ function renderOptimized(o, note) {
 		return;
 	}
 	const saved = o.original_length - o.optimized_length;
+	if (o.method !== "none")
+		announce(`Optimized by ${o.method}: ${o.original_length} to ` +
+		    `${o.optimized_length} characters.`);
 	replace($("optimized-body"),
 	    dl([["method", o.method], ["length", `${fmtNum(o.original_length)}` +
 		` → ${fmtNum(o.optimized_length)}` + (saved > 0 ?
@@ -149,6 +159,7 @@ async function validateNow() {
 			return;
 		replace($("analysis-body"), h("p", { class: "error" },
 		    errText(e)));
+		announce(errText(e));
 		renderOptimized(null, "No optimized version.");
 	}
 }

@@ -172,6 +172,12 @@ async function desktopPass(browser) {
 	    `analysis shows words and style terms: ${analysis}`);
 	await page.locator("#optimized-body .prompt-text").filter({ hasText:
 	    "red fox" }).waitFor({ timeout: T });
+	// Screen readers hear a one-line summary, and the job's progress.
+	await page.locator('#analysis-live[aria-live="polite"]').filter({
+	    hasText: `Rule pass: ${prompt.length} characters` }).waitFor({
+	    timeout: T });
+	check(await page.locator('#progress[role="status"]').count() === 1,
+	    "progress is a live status region");
 
 	await page.locator("#gen-form").getByLabel("Provider").selectOption("gemini");
 	await page.locator("#gen-form").getByLabel("Size").selectOption("512x512");
