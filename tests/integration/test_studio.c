@@ -4,6 +4,7 @@
  * Content-Security-Policy; then the page itself driven in Debian's
  * chromium by playwright-core (tests/node/studio.mjs): key, prompt and
  * analysis, a generation whose images load, the gallery, the dashboard,
+ * a running job cancelled (the Leonardo sandbox kept pending),
  * a phone-width pass and a keyboard-only pass, no console error.
  * Screenshots go to build/test-logs/studio/ (their paths are printed).
  * Not here: the API the page calls (test_generate.c, test_jobs_api.c...).
@@ -17,7 +18,7 @@
 
 #include "tests/helpers/itest.h"
 
-TestSuite(studio, .init = itest_faults_clear);
+TestSuite(studio, .init = itest_faults_clear, .fini = itest_faults_clear);
 
 /* The studio's files and the type nginx must give each. */
 static const struct {

@@ -2,10 +2,12 @@
 // chromium through playwright-core, against a running stack: the key
 // entered, a prompt typed and its analysis seen, a generation from the
 // page whose images load, the gallery and its details, the dashboard's
-// numbers; then a phone-width pass (390x844) and a keyboard-only pass.
-// Every pass fails on a console error or an uncaught exception.
+// numbers (and the stats' newer fields, answered by page.route), a
+// running job cancelled, a long prompt optimized; then a phone-width
+// pass (390x844) and a keyboard-only pass. Every pass fails on a
+// console error or an uncaught exception.
 // Usage: node studio.mjs <screenshot dir>; env IMAGEGEN_TEST_URL,
-// IMAGEGEN_TEST_KEY. Prints each screenshot's path; exits 0 when all
+// IMAGEGEN_TEST_KEY (none: AUTH=off), SB_BASE (the sandbox). Prints each screenshot's path; exits 0 when all
 // passed, 1 with the reason otherwise.
 // Not here: starting the stack (tests/run-integration.sh), the C side
 // (tests/integration/test_studio.c).
@@ -15,6 +17,7 @@ import { chromium } from "playwright-core";
 
 const BASE = process.env.IMAGEGEN_TEST_URL || "http://127.0.0.1:8013";
 const KEY = process.env.IMAGEGEN_TEST_KEY || "";
+const SB_BASE = Number(process.env.SB_BASE || 18110);
 const SHOTS = process.argv[2] || "build/test-logs/studio";
 const T = 30000;
 let current = null;	/* the page under test, for the failure report */
@@ -137,6 +140,33 @@ async function extendedStats(page) {
 	await page.unroute((u) => u.pathname === "/unified/stats");
 }
 
+// A job seen running is cancelled from the page: the Leonardo sandbox
+// keeps its generation pending meanwhile.
+async function cancelRunning(page) {
+	const faults = `http://127.0.0.1:${SB_BASE + 1}/__sandbox/faults`;
+	const badge = page.locator("#progress .badge");
+
+	await fetch(faults, { method: "POST", body: '{"pending_polls":1000}' });
+	try {
+		await page.getByLabel("Prompt", { exact: true }).fill(
+		    "a slow snail, pencil drawing");
+		await page.locator("#gen-form").getByLabel("Provider")
+		    .selectOption("leonardo_ai");
+		await page.locator("#gen-form").getByLabel("Images",
+		    { exact: true }).selectOption("1");
+		await page.getByRole("button", { name: "Generate" }).click();
+		await badge.filter({ hasText: "running" }).waitFor({ timeout: T });
+		await page.getByRole("button", { name: "Cancel" }).click();
+		await badge.filter({ hasText: "cancelled" }).waitFor({
+		    timeout: T });
+		check(await page.locator("#cancel").isHidden(),
+		    "Cancel hidden once the job ended");
+		console.log("cancel: a running job cancelled from the page");
+	} finally {
+		await fetch(faults, { method: "DELETE" });
+	}
+}
+
 async function desktopPass(browser) {
 	const errs = [], early = [];
 	const ctx = await browser.newContext({ viewport: { width: 1280,
@@ -241,6 +271,7 @@ async function desktopPass(browser) {
 	console.log(`screenshot: ${join(SHOTS, "desktop-dashboard.png")}`);
 
 	await extendedStats(page);
+	await cancelRunning(page);
 
 	// A long prompt: shortened by a queued Ollama job, polled.
 	await page.getByLabel("Prompt", { exact: true }).fill(("a majestic red fox standing in " +
