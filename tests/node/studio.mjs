@@ -11,7 +11,7 @@
 // passed, 1 with the reason otherwise.
 // Not here: starting the stack (tests/run-integration.sh), the C side
 // (tests/integration/test_studio.c).
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -359,6 +359,7 @@ async function keyboardPass(browser, storageState) {
 
 async function main() {
 	mkdirSync(SHOTS, { recursive: true });
+	rmSync(join(SHOTS, "failure.png"), { force: true });
 	const browser = await chromium.launch({ executablePath:
 	    "/usr/bin/chromium", args: ["--no-sandbox"] });
 	try {
