@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/core/timeutil.h"
 #include "lib/core/uuid.h"
 #include "lib/db/jobs.h"
 #include "tests/helpers/itest.h"
@@ -18,11 +19,24 @@ static struct log lg;
 static struct db db;
 static char project[40], ids[3][UUID_STRLEN + 1];
 
+/* ms (wall clock) as ISO 8601 with milliseconds. */
+static void
+iso_ms(int64_t ms, char *buf, size_t len)
+{
+	char s[32];
+
+	time_iso_from_ms(ms, s, sizeof(s));
+	s[strlen(s) - 1] = '\0';	/* the Z */
+	snprintf(buf, len, "%s.%03dZ", s, (int)(ms % 1000));
+}
+
 static void
 setup(void)
 {
 	json_t *j;
 	int i;
+	int64_t t0 = time_wall_ms() - 3;
+	char at[40];
 
 	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	snprintf(project, sizeof(project), "api-%ld", (long)getpid());
@@ -37,9 +51,11 @@ setup(void)
 		    "provider", "gemini", "local_path", "images/x/gemini/a.png",
 		    "width", 8, "height", 8, "format", "png", "bytes", 99,
 		    "sha256", "00");
+		/* One ms apart, oldest first (no sleep between saves). */
+		iso_ms(t0 + i, at, sizeof(at));
+		json_object_set_new(j, "created_at", json_string(at));
 		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
 		json_decref(j);
-		usleep(2000);
 	}
 }
 
