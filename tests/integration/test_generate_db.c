@@ -90,7 +90,7 @@ Test(generate_db, jobs_in_flight_survive_a_database_restart, .timeout = 120)
 			itest_res_fini(&r);
 		}
 	cr_assert_eq(done, 4, "every job in flight ends completed");
-	cr_assert_eq(json_array_size(itest_sandbox_requests("gemini")), 4,
+	cr_assert_eq(itest_sandbox_count("gemini", "POST", "/"), 4,
 	    "one provider call per job: none was run twice");
 }
 
