@@ -114,6 +114,8 @@ kill_one_worker(void)
 	cr_assert_fail("no worker could be killed");
 }
 
+static bool	health_is(const char *status);
+
 Test(drills, kill_9_under_load_fails_at_most_the_request_in_flight,
     .timeout = 60)
 {
@@ -125,7 +127,7 @@ Test(drills, kill_9_under_load_fails_at_most_the_request_in_flight,
 	n = worker_pids(w, 64);
 	cr_assert_geq(n, 2);
 	p = wrk_start("/health?cached=1", 4, 16);
-	sleep(1);
+	sleep(1);			/* the load runs before the kill */
 	kill_one_worker();
 	s = wrk_wait(p);
 	cr_assert_gt(s.requests, 1000, "load too small: %ld", s.requests);
@@ -148,9 +150,9 @@ Test(drills, database_restart_under_load, .timeout = 120)
 
 	n = worker_pids(before, 64);
 	p = wrk_start("/health", 5, 16);
-	sleep(1);
+	sleep(1);			/* the load runs before the outage */
 	cr_assert_eq(itest_stack("pg-stop"), 0);
-	sleep(1);
+	cr_assert(health_is("degraded"), "the outage was not seen");
 	cr_assert_eq(itest_stack("pg-start"), 0);
 	s = wrk_wait(p);
 	cr_assert_eq(s.sockerr, 0, "socket errors: %ld", s.sockerr);

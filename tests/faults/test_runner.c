@@ -42,6 +42,14 @@ completed_of(char ids[][64], int n)
 	return done;
 }
 
+/* Leonardo generations and ComfyUI prompts the sandbox got. */
+static size_t
+creates(void)
+{
+	return itest_sandbox_count("leonardo", "POST", "/api/rest/v1/"
+	    "generations") + itest_sandbox_count("comfyui", "POST", "/prompt");
+}
+
 Test(runner, killed_mid_poll_resumes_without_paying_twice, .timeout = 120)
 {
 	static char ids[NJOBS][64];
@@ -76,7 +84,10 @@ Test(runner, killed_mid_poll_resumes_without_paying_twice, .timeout = 120)
 		    "generation_id"));
 		itest_res_fini(&r);
 	}
-	sleep(1);				/* every job is polling */
+	/* Every job is polling: the sandbox has every create call. */
+	for (i = 0; i < 200 && creates() < NJOBS; i++)
+		usleep(50000);
+	cr_assert_eq(creates(), NJOBS);
 	cr_assert_eq(completed_of(ids, NJOBS), 0, "they poll 4 s");
 	cr_assert_eq(itest_stack("runner-kill"), 0);
 	cr_assert_eq(itest_stack("runner-start"), 0);
@@ -111,13 +122,17 @@ Test(runner, master_reload_and_restart_lose_no_waiting_client,
     .timeout = 120)
 {
 	pid_t kids[20];
-	int k, st, ok = 0;
+	int k, st, ok = 0, i;
+	long long seq = itest_sandbox_seq("gemini");
 
 	/* Under the test stack's PROVIDER_TIMEOUT_MS (2 s). */
 	itest_fault("gemini", "{\"latency_ms\":1800}");
 	for (k = 0; k < 20; k++)
 		kids[k] = client();
-	usleep(500000);				/* all 20 wait in nginx */
+	/* All 20 wait in nginx: their calls reached the sandbox. */
+	for (i = 0; i < 100 && itest_sandbox_seq("gemini") - seq < 20; i++)
+		usleep(50000);
+	cr_assert_eq(itest_sandbox_seq("gemini") - seq, 20);
 	cr_assert_eq(itest_stack("reload"), 0);
 	cr_assert_eq(itest_stack("app-stop"), 0);
 	cr_assert_eq(itest_stack("app-start"), 0);
@@ -207,6 +222,55 @@ sql(struct db *db, const char *q)
 	cr_assert_eq(db_exec(db, q, 0, NULL, NULL), ERR_OK, "%s", q);
 }
 
+/* Polls (bounded) until a runner has claimed ids[from..to). */
+static void
+wait_claimed(struct db *db, char ids[][64], int from, int to)
+{
+	PGresult *res;
+	char q[1024];
+	size_t o;
+	int i, k, got = 0;
+
+	o = (size_t)snprintf(q, sizeof(q), "SELECT count(*) FROM "
+	    "generation_jobs WHERE runner IS NOT NULL AND id::text IN (");
+	for (k = from; k < to; k++)
+		o += (size_t)snprintf(q + o, sizeof(q) - o, "%s'%s'", k > from ?
+		    "," : "", ids[k]);
+	snprintf(q + o, sizeof(q) - o, ")");
+	for (i = 0; i < 100; i++, usleep(50000)) {
+		res = NULL;
+		cr_assert_eq(db_exec(db, q, 0, NULL, &res), ERR_OK, "%s", q);
+		got = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		if (got == to - from)
+			return;
+	}
+	cr_assert_fail("%d of %d jobs claimed", got, to - from);
+}
+
+/* The state of Gemini's circuit on this host (static buffer). */
+static const char *
+gemini_circuit(void)
+{
+	static char state[16];
+	struct itest_res r;
+	json_t *p;
+	size_t i;
+
+	state[0] = '\0';
+	itest_get(&r, "/unified/providers");
+	json_array_foreach(json_object_get(r.json, "providers"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "name")),
+		    "gemini") == 0)
+			snprintf(state, sizeof(state), "%s", itest_str(&r,
+			    "") ? "" : json_string_value(json_object_get(
+			    json_object_get(p, "circuit"), "state")) ?
+			    json_string_value(json_object_get(json_object_get(
+			    p, "circuit"), "state")) : "");
+	itest_res_fini(&r);
+	return state;
+}
+
 /* count async Gemini jobs, their ids appended to ids[*n]. */
 static void
 submit(char ids[][64], int *n, int count)
@@ -242,11 +306,11 @@ Test(runner, two_runners_never_exceed_max_concurrent, .timeout = 120)
 	 * first: then both drive Gemini calls at once. */
 	kill(r1, SIGSTOP);
 	submit(ids, &n, 6);
-	usleep(300000);
+	wait_claimed(&db, ids, 0, 6);
 	kill(r2, SIGSTOP);
 	kill(r1, SIGCONT);
 	submit(ids, &n, 6);
-	usleep(300000);
+	wait_claimed(&db, ids, 6, 12);
 	kill(r2, SIGCONT);
 	for (i = 0; i < 120 && done < n; i++, usleep(250000))
 		done = completed_of(ids, n);
@@ -312,11 +376,11 @@ Test(runner, two_runners_share_rate_per_min, .timeout = 120)
 	r2 = pid_of("runner2");
 	kill(r1, SIGSTOP);		/* 3 jobs to the second runner */
 	submit(ids, &n, 3);
-	usleep(400000);
+	wait_claimed(&db, ids, 0, 3);
 	kill(r2, SIGSTOP);		/* 3 to the first */
 	kill(r1, SIGCONT);
 	submit(ids, &n, 3);
-	usleep(400000);
+	wait_claimed(&db, ids, 3, 6);
 	kill(r2, SIGCONT);
 	for (i = done = ended = 0; i < 120 && ended < n; i++, usleep(250000))
 		ended = ended_of(ids, n, &done);
@@ -355,7 +419,10 @@ Test(runner, a_circuit_opened_on_one_host_opens_on_the_other,
 	cr_assert_eq(done, 0, "Gemini failed on the second runner");
 	kill(r2, SIGSTOP);
 	kill(r1, SIGCONT);
-	usleep(1200000);		/* the first reads it (every 0.5 s) */
+	/* The first reads it (every 0.5 s): this host's circuit opens. */
+	for (i = 0; i < 100 && strcmp(gemini_circuit(), "open") != 0; i++)
+		usleep(50000);
+	cr_assert_str_eq(gemini_circuit(), "open");
 	itest_fault("gemini", "");
 	itest_sandbox_forget("gemini");
 	submit(ids, &n, 1);
@@ -371,7 +438,7 @@ Test(runner, a_circuit_opened_on_one_host_opens_on_the_other,
 	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	sql(&db, "DELETE FROM provider_circuits");
 	itest_db_close(&cfg, &db);
-	for (i = 0; i < 20; i++, sleep(1)) {
+	for (i = 0; i < 100; i++, usleep(200000)) {
 		itest_call(&r, "POST", "/unified/generate", json_h, "{\"prompt\":"
 		    "\"a reopened door\",\"provider\":\"gemini\",\"fallback\":"
 		    "false}", (size_t)-1);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
@@ -63,9 +64,10 @@ itest_key_header(struct curl_slist **hl, const char *const *headers)
 	*hl = curl_slist_append(*hl, line);
 }
 
-void
-itest_call(struct itest_res *r, const char *method, const char *path,
-    const char *const *headers, const char *body, size_t blen)
+/* itest_call(); as_is sends the path unchanged (no "/../" squashed). */
+static void
+itest_perform(struct itest_res *r, const char *method, const char *path,
+    const char *const *headers, const char *body, size_t blen, bool as_is)
 {
 	struct buf b = { NULL, 0 }, h = { NULL, 0 };
 	struct curl_slist *hl = NULL;
@@ -80,6 +82,7 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 	itest_key_header(&hl, headers);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, as_is ? 1L : 0L);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	if (body != NULL) {
@@ -107,6 +110,19 @@ itest_call(struct itest_res *r, const char *method, const char *path,
 	r->json = json_loadb(r->body, r->len, 0, NULL);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+}
+
+void
+itest_call(struct itest_res *r, const char *method, const char *path,
+    const char *const *headers, const char *body, size_t blen)
+{
+	itest_perform(r, method, path, headers, body, blen, false);
+}
+
+void
+itest_get_raw(struct itest_res *r, const char *path)
+{
+	itest_perform(r, "GET", path, NULL, NULL, 0, true);
 }
 
 json_t *
@@ -277,21 +293,105 @@ itest_fault(const char *kind, const char *json)
 		itest_sandbox_call(&r, kind, "DELETE", "/__sandbox/faults", NULL);
 	else
 		itest_sandbox_call(&r, kind, "POST", "/__sandbox/faults", json);
-	if (r.status != 200)
-		fprintf(stderr, "sandbox fault %s: HTTP %ld\n", kind, r.status);
+	/* A misspelled key would inject nothing: the sandbox says 400. */
+	cr_assert_eq(r.status, 200, "sandbox %s faults %s: HTTP %ld %s", kind,
+	    json ? json : "", r.status, r.body);
 	itest_res_fini(&r);
+}
+
+static const char *const sandbox_kinds[] = { "leonardo", "runware",
+    "gemini", "comfyui", "ollama" };
+
+/* Why the stack is not yet quiet (a circuit open or in a trial, a place
+ * held, a sandbox call in flight), into why; false when it is. */
+static bool
+itest_busy(char *why, size_t len)
+{
+	struct itest_res r;
+	struct timespec ts;
+	json_t *p, *c;
+	long long now;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(why, len, "quiet");
+	for (i = 0; i < sizeof(sandbox_kinds) / sizeof(sandbox_kinds[0]); i++)
+		if (itest_sandbox_in_flight(sandbox_kinds[i]) > 0) {
+			snprintf(why, len, "a %s call in flight",
+			    sandbox_kinds[i]);
+			return true;
+		}
+	itest_get(&r, "/unified/providers");
+	json_array_foreach(json_object_get(r.json, "providers"), i, p) {
+		c = json_object_get(p, "circuit");
+		if (strcmp(json_string_value(json_object_get(c, "state")) ?
+		    json_string_value(json_object_get(c, "state")) : "closed",
+		    "closed") != 0 && json_integer_value(json_object_get(c,
+		    "open_until_ms")) > now)
+			snprintf(why, len, "%s: circuit %s", json_string_value(
+			    json_object_get(p, "name")), json_string_value(
+			    json_object_get(c, "state")));
+		else if (json_integer_value(json_object_get(c, "in_flight")) > 0)
+			snprintf(why, len, "%s: a place held",
+			    json_string_value(json_object_get(p, "name")));
+	}
+	if (r.status != 200)
+		snprintf(why, len, "/unified/providers: HTTP %ld", r.status);
+	itest_res_fini(&r);
+	return strcmp(why, "quiet") != 0;
 }
 
 void
 itest_faults_clear(void)
 {
-	static const char *const kinds[] = { "leonardo", "runware", "gemini",
-	    "comfyui", "ollama" };
+	char why[128];
 	size_t i;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		itest_fault(kinds[i], "");
-	usleep(2100000);	/* circuits: the cooldown is 2 s in tests */
+	for (i = 0; i < sizeof(sandbox_kinds) / sizeof(sandbox_kinds[0]); i++)
+		itest_fault(sandbox_kinds[i], "");
+	/* Polls (circuits cool down in 2 s in tests), bounded. */
+	for (i = 0; i < 200 && itest_busy(why, sizeof(why)); i++)
+		usleep(50000);
+	cr_assert(strcmp(why, "quiet") == 0, "still busy after 10 s: %s", why);
+}
+
+long long
+itest_sandbox_seq(const char *kind)
+{
+	struct itest_res r;
+	long long seq;
+
+	itest_sandbox_call(&r, kind, "GET", "/__sandbox/seq", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	seq = (long long)json_integer_value(json_object_get(r.json, "seq"));
+	itest_res_fini(&r);
+	return seq;
+}
+
+json_t *
+itest_sandbox_since(const char *kind, long long seq)
+{
+	json_t *log = itest_sandbox_requests(kind), *out = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(log, i, e)
+		if (json_integer_value(json_object_get(e, "seq")) > seq)
+			json_array_append(out, e);
+	json_decref(log);
+	return out;
+}
+
+int
+itest_sandbox_in_flight(const char *kind)
+{
+	struct itest_res r;
+	int now;
+
+	itest_sandbox_call(&r, kind, "GET", "/__sandbox/concurrency", NULL);
+	now = (int)json_integer_value(json_object_get(r.json, "now"));
+	itest_res_fini(&r);
+	return now;
 }
 
 void

@@ -33,6 +33,8 @@ void		 itest_call(struct itest_res *r, const char *method,
 		    const char *path, const char *const *headers,
 		    const char *body, size_t blen);
 void		 itest_get(struct itest_res *r, const char *path);
+/* GET of path exactly as written ("/../", "%2e%2e" reach nginx as is). */
+void		 itest_get_raw(struct itest_res *r, const char *path);
 /* POST /unified/generate of body with Prefer: respond-async, which must
  * answer 202; its generation_id into id. */
 void		 itest_submit_async(const char *body, char id[64]);
@@ -57,12 +59,21 @@ int		 itest_sandbox_port(const char *kind);
 /* A request straight to a sandbox protocol (not through nginx). */
 void		 itest_sandbox_call(struct itest_res *r, const char *kind,
 		    const char *method, const char *what, const char *body);
-/* Sets the faults of a sandbox protocol (JSON text, "" resets them). */
+/* Sets the faults of a sandbox protocol (JSON text, "" resets them);
+ * asserts the sandbox took them (it refuses an unknown key). */
 void		 itest_fault(const char *kind, const char *json);
-/* The last requests a sandbox protocol got (new reference, an array). */
+/* The last requests a sandbox protocol got (new reference, an array);
+ * each has "seq" (numbered from 1, never reset) and "t_ms" (wall clock
+ * when the sandbox got it). */
 json_t		*itest_sandbox_requests(const char *kind);
-/* Resets the faults of every protocol and waits out the circuits'
- * cooldown (2 s in tests). */
+/* The seq of the last request the protocol got (0: none yet). */
+long long	 itest_sandbox_seq(const char *kind);
+/* Its requests after seq (new reference, an array). */
+json_t		*itest_sandbox_since(const char *kind, long long seq);
+/* How many protocol requests the sandbox of kind is serving now. */
+int		 itest_sandbox_in_flight(const char *kind);
+/* Resets the faults of every protocol and polls (bounded) until no
+ * circuit is open, no place held and no sandbox call in flight. */
 void		 itest_faults_clear(void);
 /* How many of those requests had method and a path starting with path. */
 size_t		 itest_sandbox_count(const char *kind, const char *method,

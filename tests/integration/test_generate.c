@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/core/timeutil.h"
 #include "tests/helpers/itest.h"
 #include "tests/sandbox/sandbox.h"
 
@@ -111,17 +112,37 @@ explicit_ok(const char *provider, const char *format)
 	itest_res_fini(&r);
 }
 
+/* The create call: POST /api/rest/v1/generations with the Bearer key and
+ * the request's fields (the default model, no style, no seed). */
 Test(generate, leonardo_explicit)
 {
-	json_t *q;
+	long long seq = itest_sandbox_seq("leonardo");
+	json_t *log, *e, *q = NULL, *b;
+	size_t i, n = 0;
 
 	explicit_ok("leonardo_ai", "jpeg");
-	q = last_request("leonardo", "/generations");
-	cr_assert_not_null(q);
+	log = itest_sandbox_since("leonardo", seq);
+	json_array_foreach(log, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "method")),
+		    "POST") == 0 && strcmp(json_string_value(json_object_get(e,
+		    "path")), "/api/rest/v1/generations") == 0) {
+			q = e;
+			n++;
+		}
+	cr_assert_eq(n, 1, "one create call: %zu", n);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(q,
 	    "headers"), "authorization")), "Bearer " SB_LEONARDO_KEY);
-	q = last_request("leonardo", "/api/rest/v1/generations");
-	json_decref(q);
+	b = json_object_get(q, "body");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "prompt")),
+	    "a red fox in snow, watercolor");
+	cr_assert_str_eq(json_string_value(json_object_get(b, "modelId")),
+	    "aa77f04e-3eec-4034-9c07-d0f619684628", "Kino XL by default");
+	cr_assert_eq(json_integer_value(json_object_get(b, "width")), 512);
+	cr_assert_eq(json_integer_value(json_object_get(b, "height")), 512);
+	cr_assert_eq(json_integer_value(json_object_get(b, "num_images")), 1);
+	cr_assert_null(json_object_get(b, "presetStyle"));
+	cr_assert_null(json_object_get(b, "seed"));
+	json_decref(log);
 }
 
 Test(generate, runware_explicit_request_fields)
@@ -214,10 +235,29 @@ Test(generate, fallback_on_500_after_retries, .timeout = 60)
 	    "provider_unavailable", 3);
 }
 
+/* The sandbox got the three tries at least Retry-After (1 s) apart: the
+ * backoff alone would be 250 and 500 ms (an order, not a speed). */
 Test(generate, fallback_on_429_honours_retry_after, .timeout = 60)
 {
+	long long seq = itest_sandbox_seq("runware"), t = 0, prev = 0;
+	json_t *log, *q;
+	size_t i, n = 0;
+
 	expect_fallback("runware", "runware_ai",
 	    "{\"status\":429,\"retry_after\":1}", "rate_limited", 3);
+	log = itest_sandbox_since("runware", seq);
+	json_array_foreach(log, i, q) {
+		if (strcmp(json_string_value(json_object_get(q, "method")),
+		    "POST") != 0)
+			continue;
+		t = json_integer_value(json_object_get(q, "t_ms"));
+		if (n++ > 0)
+			cr_assert_geq(t - prev, 1000, "try %zu came %lld ms after "
+			    "the 429 with Retry-After: 1", n, t - prev);
+		prev = t;
+	}
+	cr_assert_eq(n, 3, "three tries: %zu", n);
+	json_decref(log);
 }
 
 Test(generate, fallback_on_malformed_answer, .timeout = 60)
@@ -299,7 +339,7 @@ Test(generate, no_fallback_reports_the_failure, .timeout = 60)
 Test(generate, dry_run_calls_nothing)
 {
 	struct itest_res r;
-	json_t *before = itest_sandbox_requests("runware"), *after;
+	long long seq = itest_sandbox_seq("runware");
 
 	itest_call(&r, "POST", "/unified/generate?dry_run=1", json_h,
 	    "{\"prompt\":\"a fox\",\"provider\":\"runware_ai\","
@@ -309,10 +349,8 @@ Test(generate, dry_run_calls_nothing)
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(r.json, "candidates"), 0), "provider")),
 	    "runware_ai");
-	after = itest_sandbox_requests("runware");
-	cr_assert_eq(json_array_size(after), json_array_size(before));
-	json_decref(before);
-	json_decref(after);
+	cr_assert_eq(itest_sandbox_seq("runware"), seq, "the sandbox was "
+	    "called");
 	itest_res_fini(&r);
 }
 
@@ -340,14 +378,38 @@ Test(generate, bad_requests)
 	}
 }
 
+/* Quick takes only prompt and provider; the rest are the defaults of
+ * lib/gen/genreq.c: one image, 1024 x 1024 (what Runware is asked), the
+ * project "default". */
 Test(generate, quick_has_defaults)
 {
 	struct itest_res r;
+	json_t *img, *q, *t;
 
 	itest_call(&r, "POST", "/unified/generate/quick", json_h,
-	    "{\"prompt\":\"a small boat\",\"provider\":\"gemini\"}", (size_t)-1);
+	    "{\"prompt\":\"a small boat\",\"provider\":\"runware_ai\"}",
+	    (size_t)-1);
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_str_eq(itest_str(&r, "provider"), "gemini");
+	cr_assert_str_eq(itest_str(&r, "provider"), "runware_ai");
+	cr_assert_eq(json_array_size(json_object_get(r.json, "images")), 1,
+	    "%s", r.body);
+	img = json_array_get(json_object_get(r.json, "images"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(img, "width")), 1024,
+	    "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(img, "height")), 1024,
+	    "%s", r.body);
+	cr_assert_str_eq(itest_str(&r, "project_id"), "default", "%s", r.body);
+	q = last_request("runware", "/v1");
+	t = json_array_get(json_object_get(q, "body"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(t, "width")), 1024);
+	cr_assert_eq(json_integer_value(json_object_get(t, "height")), 1024);
+	cr_assert_eq(json_integer_value(json_object_get(t, "numberResults")),
+	    1);
+	json_decref(q);
+	itest_res_fini(&r);
+	itest_call(&r, "POST", "/unified/generate/quick", json_h,
+	    "{\"prompt\":\"a small boat\",\"width\":512}", (size_t)-1);
+	itest_assert_error(&r, 422, "invalid_field");
 	itest_res_fini(&r);
 }
 
@@ -378,6 +440,34 @@ Test(generate, providers_endpoint, .timeout = 30)
 	itest_res_fini(&r);
 }
 
+/* Polls (bounded) until provider's circuit may take its trial request:
+ * its cooldown (2 s in tests) is over. */
+static void
+wait_cooled(const char *provider)
+{
+	struct itest_res r;
+	json_t *p, *c = NULL;
+	size_t i;
+	int k;
+
+	for (k = 0; k < 100; k++, usleep(50000)) {
+		itest_get(&r, "/unified/providers");
+		c = NULL;
+		json_array_foreach(json_object_get(r.json, "providers"), i, p)
+			if (strcmp(json_string_value(json_object_get(p,
+			    "name")), provider) == 0)
+				c = json_object_get(p, "circuit");
+		cr_assert_not_null(c, "%s: %s", provider, r.body);
+		if (json_integer_value(json_object_get(c, "open_until_ms")) <=
+		    time_wall_ms()) {
+			itest_res_fini(&r);
+			return;
+		}
+		itest_res_fini(&r);
+	}
+	cr_assert_fail("%s's circuit never cooled down", provider);
+}
+
 Test(generate, zz_circuit_opens_then_closes, .timeout = 60)
 {
 	struct itest_res r;
@@ -403,7 +493,7 @@ Test(generate, zz_circuit_opens_then_closes, .timeout = 60)
 	    "state")), "open");
 	itest_res_fini(&r);
 	itest_fault("leonardo", "");
-	usleep(2200000);
+	wait_cooled("leonardo_ai");
 	generate(&r, "{\"prompt\":\"x\",\"provider\":\"leonardo_ai\","
 	    "\"fallback\":false,\"width\":512,\"height\":512}");
 	cr_assert_eq(r.status, 200, "the trial request: %s", r.body);

@@ -38,6 +38,16 @@ Test(generate_db, no_database_no_new_job, .timeout = 120)
 	itest_res_fini(&r);
 }
 
+/* Whether job id's record is in the spool (SPOOL_DIR, var/test/spool). */
+static int
+spooled(const char *id)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof(rel), "spool/%s.json", id);
+	return access(itest_var(rel), F_OK) == 0;
+}
+
 /* PostgreSQL restarts while jobs are in flight: every job ends, its
  * record is written once (spooled meanwhile), none is run twice. */
 Test(generate_db, jobs_in_flight_survive_a_database_restart, .timeout = 120)
@@ -57,10 +67,19 @@ Test(generate_db, jobs_in_flight_survive_a_database_restart, .timeout = 120)
 		    "generation_id"));
 		itest_res_fini(&r);
 	}
-	usleep(500000);			/* the runner has them in flight */
+	/* The runner has them in flight (the sandbox serves all four). */
+	for (i = 0; i < 200 && itest_sandbox_in_flight("gemini") < 4; i++)
+		usleep(25000);
+	cr_assert_eq(itest_sandbox_in_flight("gemini"), 4);
 	cr_assert_eq(itest_stack("pg-stop"), 0);
-	sleep(2);			/* they end while it is down */
+	/* They end while it is down: each record lands in the spool. */
+	for (i = done = 0; i < 200 && done < 4; i++, usleep(50000))
+		for (k = done = 0; k < 4; k++)
+			done += spooled(ids[k]);
 	cr_assert_eq(itest_stack("pg-start"), 0);
+	cr_assert_eq(done, 4, "every record spooled while the database was "
+	    "down");
+	done = 0;
 	itest_fault("gemini", "");
 	for (i = 0; i < 60 && done < 4; i++, usleep(500000))
 		for (k = done = 0; k < 4; k++) {
@@ -71,7 +90,7 @@ Test(generate_db, jobs_in_flight_survive_a_database_restart, .timeout = 120)
 			itest_res_fini(&r);
 		}
 	cr_assert_eq(done, 4, "every job in flight ends completed");
-	cr_assert_eq(json_array_size(itest_sandbox_requests("gemini")), 4,
+	cr_assert_eq(itest_sandbox_count("gemini", "POST", "/"), 4,
 	    "one provider call per job: none was run twice");
 }
 
@@ -112,10 +131,14 @@ Test(generate_db, the_row_says_running_while_the_call_is_in_flight,
 			fprintf(stderr, "child: %ld %s\n", r.status, r.body);
 		_exit(r.status == 200 ? 0 : 1);
 	}
-	for (i = 0; i < 9 && strcmp(s, "running") != 0; i++) {
-		usleep(50000);
-		s = newest_status("running-row");
-	}
+	/* Once the sandbox has the call, the row says running; the call is
+	 * still in flight after the row was read (1 s latency). */
+	for (i = 0; i < 200 && itest_sandbox_in_flight("gemini") < 1; i++)
+		usleep(10000);
+	cr_assert_eq(itest_sandbox_in_flight("gemini"), 1);
+	s = newest_status("running-row");
+	cr_assert_eq(itest_sandbox_in_flight("gemini"), 1, "the call ended "
+	    "before the row was read");
 	cr_assert_str_eq(s, "running", "the row while Gemini thinks");
 	cr_assert_eq(waitpid(child, &st, 0), child);
 	itest_fault("gemini", "");

@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/core/timeutil.h"
 #include "lib/core/uuid.h"
 #include "lib/db/jobs.h"
 #include "tests/helpers/itest.h"
@@ -18,11 +19,24 @@ static struct log lg;
 static struct db db;
 static char project[40], ids[3][UUID_STRLEN + 1];
 
+/* ms (wall clock) as ISO 8601 with milliseconds. */
+static void
+iso_ms(int64_t ms, char *buf, size_t len)
+{
+	char s[32];
+
+	time_iso_from_ms(ms, s, sizeof(s));
+	s[strlen(s) - 1] = '\0';	/* the Z */
+	snprintf(buf, len, "%s.%03dZ", s, (int)(ms % 1000));
+}
+
 static void
 setup(void)
 {
 	json_t *j;
 	int i;
+	int64_t t0 = time_wall_ms() - 3;
+	char at[40];
 
 	cr_assert_eq(itest_db_open(&cfg, &lg, &db), ERR_OK);
 	snprintf(project, sizeof(project), "api-%ld", (long)getpid());
@@ -37,9 +51,11 @@ setup(void)
 		    "provider", "gemini", "local_path", "images/x/gemini/a.png",
 		    "width", 8, "height", 8, "format", "png", "bytes", 99,
 		    "sha256", "00");
+		/* One ms apart, oldest first (no sleep between saves). */
+		iso_ms(t0 + i, at, sizeof(at));
+		json_object_set_new(j, "created_at", json_string(at));
 		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
 		json_decref(j);
-		usleep(2000);
 	}
 }
 
@@ -151,23 +167,40 @@ Test(jobs_api, impossible_dates_and_cursors_are_400)
 	assert_400(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/* Three attempts of this test's own, under a provider name no other job
+ * has (attempts are free-form JSON): counted exactly, two ok, one not. */
 Test(jobs_api, stats_over_a_window)
 {
 	struct itest_res r;
-	json_t *rows, *row;
+	json_t *row, *mine = NULL, *j;
+	char name[48], id[UUID_STRLEN + 1];
 	size_t i;
-	int found = 0;
 
+	snprintf(name, sizeof(name), "stats-%ld", (long)getpid());
+	for (i = 0; i < 3; i++) {
+		uuid_make(id);
+		j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:f}]}", "id",
+		    id, "project_id", project, "status", "completed",
+		    "provider", "gemini", "prompt_original", "a fox",
+		    "attempts", "provider", name, "outcome", i < 2 ? "ok" :
+		    "timeout", "ms", 100.0 * (double)(i + 1));
+		cr_assert_eq(db_jobs_save(&db, j), ERR_OK);
+		json_decref(j);
+	}
 	itest_get(&r, "/unified/stats?window=1h");
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	rows = json_object_get(r.json, "providers");
-	json_array_foreach(rows, i, row)
+	json_array_foreach(json_object_get(r.json, "providers"), i, row)
 		if (strcmp(json_string_value(json_object_get(row, "provider")),
-		    "gemini") == 0) {
-			found = 1;
-			cr_assert_geq(json_integer_value(json_object_get(row,
-			    "requests")), 3);
-		}
-	cr_assert(found, "%s", r.body);
+		    name) == 0)
+			mine = row;
+	cr_assert_not_null(mine, "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(mine, "requests")), 3,
+	    "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(mine, "succeeded")), 2,
+	    "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(mine, "fallbacks")), 1,
+	    "%s", r.body);
+	cr_assert_float_eq(json_number_value(json_object_get(mine,
+	    "p50_generation_ms")), 150.0, 1e-6, "%s", r.body);
 	itest_res_fini(&r);
 }

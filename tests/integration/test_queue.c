@@ -102,6 +102,7 @@ Test(queue, delete_cancels_a_running_job, .timeout = 60)
 {
 	struct itest_res r, d, j;
 	char path[128];
+	int i;
 
 	itest_fault("gemini", "{\"latency_ms\":1800}");
 	itest_call(&r, "POST", "/unified/generate", async_h, "{\"prompt\":"
@@ -110,7 +111,10 @@ Test(queue, delete_cancels_a_running_job, .timeout = 60)
 	cr_assert_eq(r.status, 202, "%s", r.body);
 	snprintf(path, sizeof(path), "/unified/jobs/%s", itest_str(&r,
 	    "generation_id"));
-	usleep(300000);
+	/* Polls (bounded) until the sandbox has its call: it runs. */
+	for (i = 0; i < 200 && itest_sandbox_in_flight("gemini") < 1; i++)
+		usleep(10000);
+	cr_assert_eq(itest_sandbox_in_flight("gemini"), 1);
 	itest_call(&d, "DELETE", path, NULL, NULL, 0);
 	cr_assert_eq(d.status, 200, "%s", d.body);
 	cr_assert_str_eq(itest_str(&d, "status"), "cancelled", "%s", d.body);

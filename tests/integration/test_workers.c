@@ -75,15 +75,22 @@ all_healthy(int n, pid_t *seen, int *nseen)
 	return nseen ? *nseen : 0;
 }
 
+/* Polls (bounded) until the master has want workers, none of gone[n]. */
 static void
-wait_workers(int want)
+wait_workers(int want, const pid_t *gone, int n)
 {
 	pid_t w[MAXW];
-	int i;
+	int i, m = 0, k, old = 0;
 
-	for (i = 0; i < 100 && worker_pids(w) < want; i++)
-		usleep(50000);
-	cr_assert_geq(worker_pids(w), want);
+	for (i = 0; i < 100; i++, usleep(50000)) {
+		m = worker_pids(w);
+		for (k = old = 0; k < m; k++)
+			old += contains(gone, n, w[k]);
+		if (m == want && old == 0)
+			return;
+	}
+	cr_assert_fail("%d workers (%d of the old ones), %d wanted", m, old,
+	    want);
 }
 
 Test(workers, respawn_after_kill_9)
@@ -94,8 +101,7 @@ Test(workers, respawn_after_kill_9)
 	n = worker_pids(before);
 	cr_assert_geq(n, 2, "expected workers, got %d", n);
 	cr_assert_eq(kill(before[0], SIGKILL), 0);
-	usleep(200000);
-	wait_workers(n);
+	wait_workers(n, before, 1);
 	m = worker_pids(after);
 	cr_assert_eq(m, n);
 	cr_assert_not(contains(after, m, before[0]), "killed pid still there");
@@ -112,8 +118,7 @@ Test(workers, reload_replaces_every_worker_without_errors)
 	n = worker_pids(before);
 	cr_assert_eq(kill(master_pid(), SIGHUP), 0);
 	all_healthy(30, NULL, NULL);
-	usleep(300000);
-	wait_workers(n);
+	wait_workers(n, before, n);
 	m = worker_pids(after);
 	cr_assert_eq(m, n);
 	for (i = 0; i < m; i++)

@@ -68,8 +68,13 @@ struct sb_port {
 	pthread_mutex_t		 lock;
 	struct sb_faults	 faults;
 	json_t			*log;		/* array, newest last */
+	json_int_t		 log_seq;	/* the last entry's "seq": never
+						   reset, so a test compares
+						   numbers, not log sizes */
 	struct sb_job		 jobs[SB_JOBS_MAX];
 	unsigned		 next_job;
+	unsigned		 fault_resets;	/* DELETE /__sandbox/faults
+						   (ends hangs) */
 	int			 in_flight;	/* protocol requests now */
 	int			 max_in_flight;	/* since the last reset */
 };

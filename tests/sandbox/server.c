@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -93,6 +94,16 @@ sb_fault_take(struct sb_port *p, const char *path, struct sb_faults *out)
 	return on;
 }
 
+/* Wall-clock ms: when the sandbox got a request (the log's t_ms). */
+static json_int_t
+sb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 sb_log_request(struct sb_port *p, const struct sb_req *rq)
 {
@@ -108,6 +119,8 @@ sb_log_request(struct sb_port *p, const struct sb_req *rq)
 	if (strncmp(rq->path, "/hook", 5) == 0)	/* a signature's bytes */
 		json_object_set_new(e, "raw", json_stringn(rq->body, rq->len));
 	pthread_mutex_lock(&p->lock);
+	json_object_set_new(e, "seq", json_integer(++p->log_seq));
+	json_object_set_new(e, "t_ms", json_integer(sb_now_ms()));
 	json_array_append_new(p->log, e);
 	while (json_array_size(p->log) > SB_LOG_MAX)
 		json_array_remove(p->log, 0);
@@ -136,6 +149,33 @@ faults_string(const json_t *j, const char *name, char *buf, size_t len)
 	const char *v = json_string_value(json_object_get(j, name));
 
 	snprintf(buf, len, "%s", v ? v : "");
+}
+
+/* Every key POST /__sandbox/faults takes (faults_render's names). */
+static const char *const fault_keys[] = {
+	"latency_ms", "status", "retry_after", "malformed", "truncate_image",
+	"oversize_image", "hang", "wrong_auth", "missing_model", "nonsense",
+	"think_tokens", "pending_polls", "count", "path", "image_url",
+	"finish_reason", "key", "node_errors",
+};
+
+/* The first key of j that is no fault (a misspelled one would inject
+ * nothing), or NULL. */
+static const char *
+faults_unknown(const json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)j, k, v) {
+		for (i = 0; i < sizeof(fault_keys) / sizeof(fault_keys[0]); i++)
+			if (strcmp(k, fault_keys[i]) == 0)
+				break;
+		if (i == sizeof(fault_keys) / sizeof(fault_keys[0]))
+			return k;
+	}
+	return NULL;
 }
 
 static void
@@ -174,14 +214,22 @@ void
 sb_control(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 {
 	const char *m = rq->method, *what = rq->path + strlen("/__sandbox/");
+	const char *bad = NULL;
 	json_t *out = NULL;
 
+	if (strcmp(what, "faults") == 0 && strcmp(m, "POST") == 0 &&
+	    (!json_is_object(rq->json) || (bad = faults_unknown(rq->json)))) {
+		sb_json(rs, 400, json_pack("{s:s,s:s?}", "error", bad ?
+		    "no such fault" : "faults: a JSON object", "key", bad));
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
-	if (strcmp(what, "faults") == 0 && strcmp(m, "POST") == 0 && rq->json)
+	if (strcmp(what, "faults") == 0 && strcmp(m, "POST") == 0)
 		faults_parse(rq->json, &p->faults);
 	else if (strcmp(what, "faults") == 0 && strcmp(m, "DELETE") == 0) {
 		memset(&p->faults, 0, sizeof(p->faults));
 		p->faults.pending_polls = 1;
+		p->fault_resets++;
 	} else if (strcmp(what, "requests") == 0 && strcmp(m, "DELETE") == 0)
 		json_array_clear(p->log);
 	else if (strcmp(what, "concurrency") == 0 && strcmp(m, "DELETE") == 0)
@@ -193,6 +241,8 @@ sb_control(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 	else if (strcmp(what, "concurrency") == 0)
 		out = json_pack("{s:i,s:i}", "now", p->in_flight, "max",
 		    p->max_in_flight);
+	else if (strcmp(what, "seq") == 0)
+		out = json_pack("{s:I}", "seq", p->log_seq);
 	else if (strcmp(what, "health") == 0)
 		out = json_pack("{s:b,s:i}", "ok", 1, "kind", (int)p->kind);
 	pthread_mutex_unlock(&p->lock);
@@ -208,6 +258,25 @@ sb_sleep(long ms)
 	while (ms > 0) {
 		usleep(50000);
 		ms -= 50;
+	}
+}
+
+/* A hang: 600 s, or until the port's faults are reset (DELETE
+ * /__sandbox/faults: a test that reset them finds no call still held). */
+static void
+sb_hang(struct sb_port *p)
+{
+	unsigned resets, now;
+	int i;
+
+	pthread_mutex_lock(&p->lock);
+	resets = now = p->fault_resets;
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < 12000 && now == resets; i++) {
+		usleep(50000);
+		pthread_mutex_lock(&p->lock);
+		now = p->fault_resets;
+		pthread_mutex_unlock(&p->lock);
 	}
 }
 
@@ -258,7 +327,7 @@ dispatch_one(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 	sb_log_request(p, rq);
 	sb_fault_take(p, rq->path, &f);
 	if (f.hang)
-		sb_sleep(600000);
+		sb_hang(p);
 	if (f.latency_ms > 0)
 		sb_sleep(f.latency_ms);
 	if (f.status >= 400) {
