@@ -12,7 +12,8 @@
  *    "provider_image_id","source_url","local_path","width","height",
  *    "format","bytes","sha256"}],
  *    "resume":null|{"provider","remote_id",...}}
- * and, read back only: "claims", "webhook_url", "deadline_in_ms".
+ * and, read back only: "claims", "webhook_url", "deadline_in_ms",
+ * "request_id" (the X-Request-Id that queued it).
  * A save of a job already in a final state changes nothing; the save
  * that makes it final NOTIFYs DB_CHANNEL_DONE with its id.
  * Not here: building the record (the engine), URLs (handlers).

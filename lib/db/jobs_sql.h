@@ -26,7 +26,7 @@
     "i.synthid) ORDER BY i.created_at, i.id) "				\
     "FROM images i WHERE i.job_id = j.id), '[]'::json), 'resume', "	\
     "j.resume, 'claims', j.claims, 'webhook_url', j.webhook_url, "	\
-    "'webhook', j.webhook, "						\
+    "'webhook', j.webhook, 'request_id', j.request_id, "		\
     "'deadline_in_ms', floor(extract(epoch FROM j.deadline - now()) "	\
     "* 1000))"
 

@@ -189,6 +189,17 @@ metrics_fallback(struct metrics_shm *m, size_t from, size_t to)
 		add(&m->c.fallbacks[from][to], 1);
 }
 
+enum metrics_opt
+metrics_opt_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < METRICS_OPT__MAX; i++)
+		if (strcmp(opt_names[i], name) == 0)
+			return (enum metrics_opt)i;
+	return METRICS_OPT__MAX;
+}
+
 void
 metrics_prompt(struct metrics_shm *m, enum metrics_opt method,
     size_t chars_before, size_t chars_after, bool fell_back)
@@ -242,6 +253,13 @@ static const char *
 prov_name(const struct metrics_names *n, size_t p)
 {
 	return p < n->nproviders ? n->providers[p] : "none";
+}
+
+/* Slots past the named providers (but "none") are never written. */
+static bool
+prov_used(const struct metrics_names *n, size_t p)
+{
+	return p < n->nproviders || p == METRICS_PROVIDER_NONE;
 }
 
 static bool
@@ -346,7 +364,7 @@ render_generations(const struct metrics_shm *m,
 	    "generations by the provider that made (or last tried) them and "
 	    "how they ended.");
 	for (p = 0; p < METRICS_PROVIDERS; p++)
-		for (g = 0; g < METRICS_GEN__MAX; g++)
+		for (g = 0; prov_used(n, p) && g < METRICS_GEN__MAX; g++)
 			if ((v = get(&m->c.generations[p][g])) > 0)
 				fprintf(f, "imagegen_generations_total{provider="
 				    "\"%s\",outcome=\"%s\"} %llu\n",
@@ -355,7 +373,8 @@ render_generations(const struct metrics_shm *m,
 	family(f, "imagegen_generation_duration_seconds", "histogram",
 	    "Time from a job's start on a runner to its end.");
 	for (p = 0; p < METRICS_PROVIDERS; p++) {
-		if (hist_count(&m->c.generation_time[p]) == 0)
+		if (!prov_used(n, p) || hist_count(&m->c.generation_time[p]) ==
+		    0)
 			continue;
 		snprintf(labels, sizeof(labels), "provider=\"%s\"",
 		    prov_name(n, p));
@@ -375,7 +394,7 @@ render_attempts(const struct metrics_shm *m, const struct metrics_names *n,
 	family(f, "imagegen_provider_attempts_total", "counter", "Calls to a "
 	    "provider (one per try) by outcome: ok or the error code.");
 	for (p = 0; p < METRICS_PROVIDERS; p++)
-		for (e = 0; e < ERR__MAX; e++)
+		for (e = 0; prov_used(n, p) && e < ERR__MAX; e++)
 			if ((v = get(&m->c.attempts[p][e])) > 0)
 				fprintf(f, "imagegen_provider_attempts_total{"
 				    "provider=\"%s\",outcome=\"%s\"} %llu\n",
@@ -385,8 +404,9 @@ render_attempts(const struct metrics_shm *m, const struct metrics_names *n,
 	family(f, "imagegen_fallbacks_total", "counter", "Generations that "
 	    "moved on from one provider to the next.");
 	for (p = 0; p < METRICS_PROVIDERS; p++)
-		for (q = 0; q < METRICS_PROVIDERS; q++)
-			if ((v = get(&m->c.fallbacks[p][q])) > 0)
+		for (q = 0; prov_used(n, p) && q < METRICS_PROVIDERS; q++)
+			if (prov_used(n, q) && (v = get(&m->c.fallbacks[p][q]))
+			    > 0)
 				fprintf(f, "imagegen_fallbacks_total{from=\"%s\","
 				    "to=\"%s\"} %llu\n", prov_name(n, p),
 				    prov_name(n, q), (unsigned long long)v);
@@ -410,7 +430,8 @@ render_prompts(const struct metrics_shm *m, FILE *f)
 		    "%llu\n", opt_names[i], (unsigned long long)get(
 		    &m->c.prompt_saved[i]));
 	family(f, "imagegen_prompt_ollama_fallbacks_total", "counter",
-	    "Prompts the local compressor shortened because Ollama failed.");
+	    "Prompts the local compressor shortened in Ollama's place (its "
+	    "fallback_reason says why).");
 	fprintf(f, "imagegen_prompt_ollama_fallbacks_total %llu\n",
 	    (unsigned long long)get(&m->c.prompt_fallbacks));
 }

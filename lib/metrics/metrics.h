@@ -69,6 +69,13 @@ struct metrics_names {
 struct metrics_shm	*metrics_shm_open(const char *path, bool reset);
 void			 metrics_shm_free(struct metrics_shm *m);
 
+/* The slot of provider index i of n (the registry): NONE past them. */
+static inline size_t
+metrics_provider_slot(size_t i, size_t n)
+{
+	return i < n && i < METRICS_PROVIDER_NONE ? i : METRICS_PROVIDER_NONE;
+}
+
 /* Every add below does nothing when m is NULL (handler tests). */
 
 /* One answered request: route slot, HTTP status, time taken. */
@@ -84,8 +91,11 @@ void	metrics_generation(struct metrics_shm *m, size_t prov,
 void	metrics_attempt(struct metrics_shm *m, size_t prov, enum err e);
 /* A generation moved from provider slot from to provider slot to. */
 void	metrics_fallback(struct metrics_shm *m, size_t from, size_t to);
-/* A prompt shortened by method, from chars_before to chars_after;
- * fell_back: Ollama failed and the local compressor answered. */
+/* The method named name ("ollama", "local"); METRICS_OPT__MAX for any
+ * other ("none": nothing was shortened). */
+enum metrics_opt metrics_opt_of(const char *name);
+/* A prompt shortened by method (METRICS_OPT__MAX: ignored), from chars_before to chars_after;
+ * fell_back: the local compressor answered in Ollama's place. */
 void	metrics_prompt(struct metrics_shm *m, enum metrics_opt method,
 	    size_t chars_before, size_t chars_after, bool fell_back);
 
