@@ -4,16 +4,12 @@
  * Not here: deciding what to count (callers), gauges of the database and
  * circuits (handlers/metrics.c).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "lib/core/shmfile.h"
 #include "lib/core/util.h"
 #include "lib/metrics/metrics.h"
 
@@ -81,42 +77,28 @@ shm_reset(struct metrics_shm *m)
 	m->magic = METRICS_MAGIC;
 }
 
+/* Under the file's lock: zeroed when asked, or when the file holds
+ * another layout (new, or an older version's). */
+static void
+shm_init(void *p, void *reset)
+{
+	struct metrics_shm *m = p;
+
+	if (*(bool *)reset || m->magic != METRICS_MAGIC || m->size !=
+	    sizeof(*m))
+		shm_reset(m);
+}
+
 struct metrics_shm *
 metrics_shm_open(const char *path, bool reset)
 {
-	struct metrics_shm *m = MAP_FAILED;
-	struct stat st;
-	int fd;
-
-	if (path == NULL || path[0] == '\0') {
-		m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (m != MAP_FAILED)
-			shm_reset(m);
-		return m == MAP_FAILED ? NULL : m;
-	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return NULL;
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0)
-		goto out;
-	if (st.st_size != (off_t)sizeof(*m) && (ftruncate(fd, 0) != 0 ||
-	    ftruncate(fd, sizeof(*m)) != 0))
-		goto out;
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m != MAP_FAILED && (reset || m->magic != METRICS_MAGIC ||
-	    m->size != sizeof(*m)))
-		shm_reset(m);
-out:
-	(void)flock(fd, LOCK_UN);	/* the mapping keeps the file open */
-	close(fd);
-	return m == MAP_FAILED ? NULL : m;
+	return shmfile_map(path, sizeof(struct metrics_shm), shm_init, &reset);
 }
 
 void
 metrics_shm_free(struct metrics_shm *m)
 {
-	if (m != NULL)
-		munmap(m, sizeof(*m));
+	shmfile_unmap(m, sizeof(*m));
 }
 
 static void
@@ -412,23 +394,26 @@ render_attempts(const struct metrics_shm *m, const struct metrics_names *n,
 				    prov_name(n, q), (unsigned long long)v);
 }
 
+/* A counter family with one series per optimization method. */
 static void
-render_prompts(const struct metrics_shm *m, FILE *f)
+render_by_method(FILE *f, const char *name, const char *help,
+    const counter *v)
 {
 	size_t i;
 
-	family(f, "imagegen_prompt_optimizations_total", "counter",
-	    "Prompts shortened, by the method that answered.");
+	family(f, name, "counter", help);
 	for (i = 0; i < METRICS_OPT__MAX; i++)
-		fprintf(f, "imagegen_prompt_optimizations_total{method=\"%s\"} "
-		    "%llu\n", opt_names[i], (unsigned long long)get(
-		    &m->c.prompts[i]));
-	family(f, "imagegen_prompt_chars_saved_total", "counter",
-	    "Characters removed from prompts, by method.");
-	for (i = 0; i < METRICS_OPT__MAX; i++)
-		fprintf(f, "imagegen_prompt_chars_saved_total{method=\"%s\"} "
-		    "%llu\n", opt_names[i], (unsigned long long)get(
-		    &m->c.prompt_saved[i]));
+		fprintf(f, "%s{method=\"%s\"} %llu\n", name, opt_names[i],
+		    (unsigned long long)get(&v[i]));
+}
+
+static void
+render_prompts(const struct metrics_shm *m, FILE *f)
+{
+	render_by_method(f, "imagegen_prompt_optimizations_total", "Prompts "
+	    "shortened, by the method that answered.", m->c.prompts);
+	render_by_method(f, "imagegen_prompt_chars_saved_total", "Characters "
+	    "removed from prompts, by method.", m->c.prompt_saved);
 	family(f, "imagegen_prompt_ollama_fallbacks_total", "counter",
 	    "Prompts the local compressor shortened in Ollama's place (its "
 	    "fallback_reason says why).");
