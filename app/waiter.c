@@ -26,6 +26,7 @@
 
 #define SWEEP_MS	2000	/* finished jobs looked up without NOTIFY */
 #define IDS_MAX		256	/* jobs of one wait (a batch: BATCH_MAX) */
+#define CLIENT_CLOSED	499	/* nginx's status of a client that left */
 
 /* What a client waits for: /__wait/{job|batch|prompt}/{id}. */
 enum wait_kind { WAIT_JOB = 0, WAIT_BATCH, WAIT_PROMPT, WAIT__MAX };
@@ -44,7 +45,7 @@ struct wait {
 	bool			 cors;
 	long			 wait_s;	/* Preference-Applied: wait= */
 	bool			 replayed;	/* Idempotent-Replayed */
-	bool			 traced;	/* counted and logged at its end */
+	bool			 traced;	/* to count and log at its end, once */
 	size_t			 route;		/* metrics slot of its request */
 	int64_t			 t0_ms;		/* wall clock: the request came */
 	char			 provider[32];	/* a job's, once it ended */
@@ -248,21 +249,22 @@ waiter_notices(struct waiter *w)
 			waiter_job_done(w, payload);
 }
 
-/* The request whose wait ends: counted as its route's, and logged with
- * its request id, the job and its provider. */
+/* The request whose wait ends with status: counted as its route's, and
+ * logged with its request id, the job and its provider; once. */
 static void
-wait_account(struct waiter *w, const struct wait *t, size_t len)
+wait_account(struct waiter *w, struct wait *t, int status, size_t len)
 {
 	int64_t ms = MAX(time_wall_ms() - t->t0_ms, 0);
 	struct log_access a = { "", t->route < w->labels.n ?
-	    w->labels.path[t->route] : NULL, NULL, t->ans.status, (double)ms,
-	    len, t->id, t->provider[0] ? t->provider : NULL, "ended" };
+	    w->labels.path[t->route] : NULL, NULL, status, (double)ms, len,
+	    t->id, t->provider[0] ? t->provider : NULL, "ended" };
 
 	if (!t->traced)
 		return;
+	t->traced = false;
 	if (t->route < w->labels.n)
 		a.method = w->labels.v[t->route].method;
-	metrics_request(w->metrics, t->route, t->ans.status, ms * 1000);
+	metrics_request(w->metrics, t->route, status, ms * 1000);
 	log_set_request(&w->log, t->rid);
 	log_access(&w->log, &a);
 	log_set_request(&w->log, NULL);
@@ -280,7 +282,7 @@ answer_send(struct waiter *w, struct MHD_Connection *c, struct wait *t)
 
 	if (text == NULL)
 		return MHD_NO;
-	wait_account(w, t, strlen(text));
+	wait_account(w, t, t->ans.status, strlen(text));
 	r = MHD_create_response_from_buffer(strlen(text), text,
 	    MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -409,6 +411,11 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c; (void)toe;
 	if (t == NULL)
 		return;
+	/* A connection that ended without its answer (libmicrohttpd gave
+	 * up on it): 499, as nginx logs a client that left. A client that
+	 * leaves while its wait is suspended is not seen here: its answer is
+	 * counted when the job ends. */
+	wait_account(w, t, CLIENT_CLOSED, 0);
 	if (t->suspended)
 		wait_unlink(w, t);
 	gen_answer_fini(&t->ans);
