@@ -27,7 +27,8 @@ const struct route app_routes[] = {
 };
 
 const size_t app_nroutes = NELEM(app_routes);
-_Static_assert(NELEM(app_routes) < METRICS_ROUTE_NONE, "a metrics slot a route");
+_Static_assert(NELEM(app_routes) < METRICS_ROUTE_NONE,
+    "a metrics slot a route");
 
 void
 app_route_labels_init(struct app_route_labels *l)

@@ -485,8 +485,8 @@ runner_attempts_text(const json_t *rec, char *buf, size_t len)
 		o += (size_t)snprintf(buf + o, len - o, "%s%s#%lld %s %.0f ms",
 		    i ? ", " : "", json_string_value(json_object_get(a,
 		    "provider")), (long long)json_integer_value(json_object_get(
-		    a, "try")), json_string_value(json_object_get(a, "outcome")),
-		    json_number_value(json_object_get(a, "ms")));
+		    a, "try")), json_string_value(json_object_get(a,
+		    "outcome")), json_number_value(json_object_get(a, "ms")));
 	}
 }
 

@@ -33,7 +33,7 @@ serve_reqid(struct request *req, struct response *res)
 	else
 		uuid_make(req->id);
 	res_header(res, "X-Request-Id", req->id);
-	log_set_request(&req->w->log, req->id);	/* every line from here */
+	log_set_request(&req->w->log, req->id);	/* each line from here */
 	if (h == NULL || ok)
 		return ERR_OK;
 	return req_fail(res, ERR_BAD_REQUEST_ID, "X-Request-Id must be 1-128 "

@@ -26,7 +26,7 @@
 
 #define SWEEP_MS	2000	/* finished jobs looked up without NOTIFY */
 #define IDS_MAX		256	/* jobs of one wait (a batch: BATCH_MAX) */
-#define CLIENT_CLOSED	499	/* nginx's status of a client that left */
+#define CLIENT_CLOSED	499	/* nginx: a client that left */
 
 /* What a client waits for: /__wait/{job|batch|prompt}/{id}. */
 enum wait_kind { WAIT_JOB = 0, WAIT_BATCH, WAIT_PROMPT, WAIT__MAX };
