@@ -201,10 +201,14 @@ build/rel/bench-compress: bench/compress.c $(rel_OBJ)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(rel_OBJ) $(LDLIBS)
 
+build/rel/bench-metrics: bench/metrics.c $(rel_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(rel_OBJ) $(LDLIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory deps DEB_PKGS="$(BENCH_PKGS)"
 	@$(MAKE) --no-print-directory all sandbox build/rel/bench-floor \
-	    build/rel/bench-compress
+	    build/rel/bench-compress build/rel/bench-metrics
 	@sh bench/run.sh
 
 clean:

@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "app/handoff.h"
+#include "app/routes.h"
+#include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 
 /* Kinds of queued work -> where a client reads them back. */
@@ -75,12 +77,16 @@ handoff_reply(struct request *req, struct response *res, const char *kind,
 		snprintf(pa, sizeof(pa), "wait=%ld", wait_s);
 		res_header(res, "Preference-Applied", pa);
 	}
-	/* nginx drops this answer's headers: the wait endpoint sets them. */
+	/* nginx drops this answer's headers: the wait endpoint sets them,
+	 * and counts and logs the request when it ends (its route, and
+	 * when it came: wall-clock ms). */
 	snprintf(uri, sizeof(uri), "/__wait/%s/%s?wait=%ld&rid=%s&cors=%d"
-	    "&applied=%d&replayed=%d", kind, id, wait_s >= 0 ? wait_s :
-	    max_wait_s, req->id, res_header_get(res,
+	    "&applied=%d&replayed=%d&route=%zu&t0=%lld", kind, id, wait_s >= 0
+	    ? wait_s : max_wait_s, req->id, res_header_get(res,
 	    "Access-Control-Allow-Origin") != NULL, wait_s >= 0,
-	    res_header_get(res, "Idempotent-Replayed") != NULL);
+	    res_header_get(res, "Idempotent-Replayed") != NULL,
+	    app_route_slot(req->route), (long long)(time_wall_ms() -
+	    (time_mono_us() - req->start_us) / 1000));
 	res_header(res, "X-Accel-Redirect", uri);
 	return res_json_take(res, 200, json_object());
 }

@@ -17,6 +17,7 @@
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
 #include "lib/log/log.h"
+#include "lib/metrics/metrics.h"
 #include "lib/providers/circuit.h"
 
 #define SLOTS_MAX	256
@@ -46,6 +47,7 @@ struct master {
 	sigset_t	 mask;
 	int		 logfd;		/* LOG_FILE, or standard error */
 	struct circuit_shm *circuits;	/* shared with every worker */
+	struct metrics_shm *metrics;	/* the same */
 };
 
 int
@@ -88,7 +90,8 @@ master_spawn(struct master *m, struct slot *s)
 		return;
 	}
 	if (pid == 0) {
-		worker_run(m->cfg, m->logfd, m->started_wall_ms, m->circuits);
+		worker_run(m->cfg, m->logfd, m->started_wall_ms, m->circuits,
+		    m->metrics);
 	}
 	s->pid = pid;
 	s->started_ms = time_mono_ms();
@@ -287,6 +290,13 @@ master_run(struct config *cfg, const char *envfile)
 	if (m.circuits == NULL) {
 		log_error(&m.log, "cannot map the shared circuit state");
 		return 71;
+	}
+	/* The counters start from zero with the service (a reset). */
+	if ((m.metrics = metrics_shm_open(cfg->metrics_file, true)) == NULL) {
+		log_warn(&m.log, "METRICS_FILE %s: %s; the runner's counters "
+		    "are not in GET /metrics", cfg->metrics_file,
+		    strerror(errno));
+		m.metrics = metrics_shm_open(NULL, true);
 	}
 	master_block_signals(&m);
 	log_info(&m.log, "master started: %ld workers, pid %ld", m.nslots,

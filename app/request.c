@@ -154,6 +154,15 @@ req_json_body(struct request *req, struct response *res, json_t **out)
 	return ERR_OK;
 }
 
+void
+req_trace(struct request *req, const char *job_id, const char *provider)
+{
+	if (job_id != NULL)
+		req->job_id = arena_strdup(&req->arena, job_id);
+	if (provider != NULL)
+		req->provider = arena_strdup(&req->arena, provider);
+}
+
 enum err
 req_fail(struct response *res, enum err e, const char *fmt, ...)
 {
@@ -180,6 +189,20 @@ res_fini(struct response *res)
 	json_decref(res->body);
 	json_decref(res->details);
 	res->body = res->details = NULL;
+	free(res->text);
+	res->text = NULL;
+}
+
+enum err
+res_text_take(struct response *res, int status, const char *content_type,
+    char *text, size_t len)
+{
+	free(res->text);
+	res->status = status;
+	res->text = text;
+	res->text_len = len;
+	res->content_type = content_type;
+	return text == NULL ? ERR_NOMEM : ERR_OK;
 }
 
 enum err
@@ -260,7 +283,13 @@ res_render(const struct response *res, const char *reqid, char **body,
 		    err_status(res->err);
 		eb = res_error_body(res, reqid);
 	}
-	if (eb != NULL || res->body != NULL) {
+	if (eb == NULL && res->text != NULL) {
+		if ((*body = malloc(res->text_len + 1)) != NULL) {
+			memcpy(*body, res->text, res->text_len);
+			(*body)[res->text_len] = '\0';
+			*len = res->text_len;
+		}
+	} else if (eb != NULL || res->body != NULL) {
 		*body = jx_dump(eb ? eb : res->body);
 		*len = *body ? strlen(*body) : 0;
 	}

@@ -38,6 +38,9 @@ struct request {
 	size_t		 nparams;
 	char		 id[LOG_REQID_MAX + 1];
 	int64_t		 start_us;
+	const struct route *route;	/* matched, or NULL */
+	const char	*job_id;	/* for the log line (arena), or NULL */
+	const char	*provider;	/* same */
 	bool		 keyed;		/* a client key was checked */
 	struct key_auth	 key;		/* when keyed */
 };
@@ -54,6 +57,9 @@ struct response {
 	char		 message[RES_MESSAGE_MAX];
 	json_t		*details;	/* owned; extra members of "error" */
 	bool		 oai;		/* errors in OpenAI's shape (/v1/) */
+	char		*text;		/* owned; a body that is not JSON */
+	size_t		 text_len;
+	const char	*content_type;	/* of text (static) */
 	struct res_header headers[RES_HEADERS_MAX];
 	size_t		 nheaders;
 	struct arena	*arena;		/* borrowed from the request */
@@ -77,6 +83,10 @@ bool		 req_query_flag(struct request *req, const char *name);
  */
 enum err	 req_json_body(struct request *req, struct response *res,
 		    json_t **out);
+/* The job (or batch) req is about and its provider, for the request's
+ * log line: copied into the arena; NULL leaves a field as it is. */
+void		 req_trace(struct request *req, const char *job_id,
+		    const char *provider);
 /* Records error e with a printf message on res; returns e. */
 enum err	 req_fail(struct response *res, enum err e, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
@@ -85,6 +95,10 @@ void		 res_init(struct response *res, struct arena *arena);
 void		 res_fini(struct response *res);
 /* Sets status and body (the response takes the reference). */
 enum err	 res_json_take(struct response *res, int status, json_t *body);
+/* Sets status and a body that is not JSON (the response takes text,
+ * malloc'd; content_type is static). */
+enum err	 res_text_take(struct response *res, int status,
+		    const char *content_type, char *text, size_t len);
 /* Adds a header; value is copied into the arena. */
 void		 res_header(struct response *res, const char *name,
 		    const char *value);

@@ -24,6 +24,31 @@ const struct route app_routes[] = {
 	{ "GET",	"^/unified/batches/([0-9a-fA-F-]{36})$", handle_batch_get, KEY_SCOPE_READ },
 	{ "GET",	"^/unified/stats$",			handle_stats, KEY_SCOPE_READ },
 	{ "POST",	"^/v1/images/generations$",		handle_openai_images, KEY_SCOPE_GENERATE },
+	{ "GET",	"^/metrics$",				handle_metrics, KEY_SCOPE_NONE },	/* METRICS_ACCESS */
 };
 
 const size_t app_nroutes = NELEM(app_routes);
+_Static_assert(NELEM(app_routes) < METRICS_ROUTE_NONE,
+    "a metrics slot a route");
+
+void
+app_route_labels_init(struct app_route_labels *l)
+{
+	size_t i;
+
+	l->n = app_nroutes;
+	for (i = 0; i < app_nroutes; i++) {
+		metrics_route_label(app_routes[i].pattern, l->path[i],
+		    sizeof(l->path[i]));
+		l->v[i].method = app_routes[i].method;
+		l->v[i].path = l->path[i];
+	}
+}
+
+size_t
+app_route_slot(const struct route *r)
+{
+	if (r == NULL || r < app_routes || r >= app_routes + app_nroutes)
+		return METRICS_ROUTE_NONE;
+	return (size_t)(r - app_routes);
+}

@@ -22,11 +22,13 @@
 #include "lib/gen/deliver.h"
 #include "lib/gen/engine.h"
 #include "lib/gen/record.h"
+#include "lib/metrics/metrics.h"
 #include "lib/ollama/ollama.h"
 #include "lib/prompt/analyze.h"
 #include "lib/prompt/lexicon.h"
 #include "lib/prompt/optimize.h"
 #include "lib/prompt/validate.h"
+#include "lib/providers/registry.h"
 
 #define CLAIM_POLL_MS	1000	/* claims without a NOTIFY, at the latest */
 #define REAP_EVERY_MS	5000
@@ -58,6 +60,7 @@ struct runner {
 	struct ollama		 ollama;
 	struct prompt_lexicon	*lexicon;
 	struct circuit_shm	*circuits;
+	struct metrics_shm	*metrics;	/* shared with the workers */
 	struct engine_env	 env;
 	struct engine		*en;
 	struct deliver		*hooks;		/* webhooks of finished jobs */
@@ -248,6 +251,9 @@ runner_preps(struct runner *r)
 			rjob_fail(r, j, "the prompt could not be shortened");
 			continue;
 		}
+		metrics_prompt(r->metrics, metrics_opt_of(o.method),
+		    o.original_length, o.optimized_length,
+		    o.fallback_reason != NULL);
 		if (o.internal[0] != '\0')
 			log_warn(&r->log, "job %s: Ollama fell back (%s): %s",
 			    json_string_value(json_object_get(j->it.out.record,
@@ -295,6 +301,12 @@ rjob_begin(struct runner *r, json_t *rec)
 	j->it.out.record = rec;
 	j->it.user = j;
 	j->x.done = true;
+	log_set_request(&r->log, json_string_value(json_object_get(rec,
+	    "request_id")));
+	log_info(&r->log, "job %s claimed (claim %lld)", json_string_value(
+	    json_object_get(rec, "id")), (long long)json_integer_value(
+	    json_object_get(rec, "claims")));
+	log_set_request(&r->log, NULL);
 	j->it.deadline_ms = time_mono_ms() + (json_is_number(left) ?
 	    (int64_t)json_number_value(left) : r->cfg->generate_timeout_s *
 	    1000);
@@ -445,16 +457,72 @@ runner_notices(struct runner *r)
 	}
 }
 
+/* enum job_status of a finished job -> how metrics name its end. */
+static enum metrics_gen
+runner_gen_of(const json_t *rec)
+{
+	switch (record_status(rec)) {
+	case JOB_COMPLETED:
+		return METRICS_GEN_COMPLETED;
+	case JOB_CANCELLED:
+		return METRICS_GEN_CANCELLED;
+	default:
+		return METRICS_GEN_FAILED;
+	}
+}
+
+/* "leonardo_ai#1 timeout 2001 ms, runware_ai#1 ok 350 ms" into buf. */
+static void
+runner_attempts_text(const json_t *rec, char *buf, size_t len)
+{
+	const json_t *a;
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(rec, "attempts"), i, a) {
+		if (o >= len)
+			break;
+		o += (size_t)snprintf(buf + o, len - o, "%s%s#%lld %s %.0f ms",
+		    i ? ", " : "", json_string_value(json_object_get(a,
+		    "provider")), (long long)json_integer_value(json_object_get(
+		    a, "try")), json_string_value(json_object_get(a,
+		    "outcome")), json_number_value(json_object_get(a, "ms")));
+	}
+}
+
+/* A finished generation: counted, and logged with its request id. */
+static void
+runner_done(struct runner *r, const struct engine_item *it)
+{
+	const json_t *rec = it->out.record, *all = json_object_get(rec,
+	    "attempts");
+	const char *prov = json_string_value(json_object_get(rec, "provider"));
+	char tries[1024];
+
+	if (prov == NULL)	/* failed: the provider it tried last */
+		prov = json_string_value(json_object_get(json_array_get(all,
+		    json_array_size(all) - 1), "provider"));
+	metrics_generation(r->metrics, metrics_provider_slot(
+	    prov_registry_index(prov), prov_registry_count),
+	    runner_gen_of(rec), (int64_t)(json_number_value(json_object_get(rec,
+	    "generate_ms")) * 1000));
+	runner_attempts_text(rec, tries, sizeof(tries));
+	log_set_request(&r->log, json_string_value(json_object_get(rec,
+	    "request_id")));
+	log_info(&r->log, "job %s %s (provider %s) after %zu attempts: %s",
+	    json_string_value(json_object_get(rec, "id")),
+	    it->out.err == ERR_OK ? "completed" : err_code(it->out.err),
+	    prov ? prov : "none", json_array_size(all), tries);
+	log_set_request(&r->log, NULL);
+}
+
 static void
 runner_finish(struct runner *r, struct engine_item **done, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		log_info(&r->log, "job %s %s", json_string_value(
-		    json_object_get(done[i]->out.record, "id")),
-		    done[i]->out.err == ERR_OK ? "completed" :
-		    err_code(done[i]->out.err));
+		runner_done(r, done[i]);
 		deliver_add(r->hooks, done[i]->out.record);
 		rjob_free(r, done[i]->user);
 	}
@@ -514,8 +582,12 @@ runner_init(struct runner *r, const struct config *cfg, int logfd)
 	}
 	if (r->circuits == NULL)
 		return ERR_NOMEM;
+	if ((r->metrics = metrics_shm_open(cfg->metrics_file, false)) == NULL)
+		log_warn(&r->log, "METRICS_FILE %s: %s; this runner's counters "
+		    "are not in GET /metrics", cfg->metrics_file,
+		    strerror(errno));
 	r->env = (struct engine_env){ cfg, &r->http, &r->multi, &r->db,
-	    r->circuits, &r->log, r->lexicon };
+	    r->circuits, &r->log, r->lexicon, r->metrics };
 	if ((r->en = engine_new(&r->env)) == NULL ||
 	    (r->hooks = deliver_new(cfg, &r->multi, &r->db, &r->log)) == NULL)
 		return ERR_NOMEM;
@@ -537,6 +609,7 @@ runner_fini(struct runner *r)
 		rjob_free(r, r->prep[--r->nprep]);
 	free(r->prep);
 	circuit_shm_free(r->circuits);
+	metrics_shm_free(r->metrics);
 	prompt_lexicon_free(r->lexicon);
 	http_multi_fini(&r->multi);
 	http_client_fini(&r->http);
@@ -573,7 +646,7 @@ runner_run(const struct config *cfg)
 		goto out;
 	}
 	if (cfg->runner_wait_listen[0] != '\0' &&
-	    (wt = waiter_start(cfg, logfd)) == NULL) {
+	    (wt = waiter_start(cfg, logfd, r.metrics)) == NULL) {
 		log_error(&r.log, "the wait endpoint could not start on %s",
 		    cfg->runner_wait_listen);
 		rc = 71;

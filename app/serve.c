@@ -33,6 +33,7 @@ serve_reqid(struct request *req, struct response *res)
 	else
 		uuid_make(req->id);
 	res_header(res, "X-Request-Id", req->id);
+	log_set_request(&req->w->log, req->id);	/* each line from here */
 	if (h == NULL || ok)
 		return ERR_OK;
 	return req_fail(res, ERR_BAD_REQUEST_ID, "X-Request-Id must be 1-128 "
@@ -156,6 +157,7 @@ serve_request(struct request *req, struct response *res)
 		return;
 	}
 	serve_params(req, &m);
+	req->route = m.route;
 	if (auth_request(req, res, m.route) != ERR_OK)
 		return;
 	if ((e = m.route->fn(req, res)) != ERR_OK && res->err == ERR_OK)

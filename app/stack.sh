@@ -93,6 +93,7 @@ pg_down() {
 app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
 	export SPOOL_DIR="$VAR/spool" CIRCUIT_FILE="$VAR/run/circuits"
+	export METRICS_FILE="$VAR/run/metrics"
 	export RUNNER_WAIT_LISTEN="127.0.0.1:$WAIT_PORT"
 	export HTTP_LISTEN="127.0.0.1:$HTTP_PORT"
 	# nginx listens on loopback only: make run and make bench need no

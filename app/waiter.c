@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "app/routes.h"
 #include "app/waiter.h"
 #include "lib/core/timeutil.h"
 #include "lib/core/util.h"
@@ -26,6 +27,7 @@
 
 #define SWEEP_MS	2000	/* finished jobs looked up without NOTIFY */
 #define IDS_MAX		256	/* jobs of one wait (a batch: BATCH_MAX) */
+#define CLIENT_CLOSED	499	/* nginx: a client that left */
 
 /* What a client waits for: /__wait/{job|batch|prompt}/{id}. */
 enum wait_kind { WAIT_JOB = 0, WAIT_BATCH, WAIT_PROMPT, WAIT__MAX };
@@ -45,6 +47,10 @@ struct wait {
 	long			 wait_s;	/* Preference-Applied: wait= */
 	bool			 replayed;	/* Idempotent-Replayed */
 	bool			 oai;		/* an OpenAI-shaped job */
+	bool			 traced;	/* to count and log at its end, once */
+	size_t			 route;		/* metrics slot of its request */
+	int64_t			 t0_ms;		/* wall clock: the request came */
+	char			 provider[32];	/* a job's, once it ended */
 	int64_t			 deadline_ms;	/* monotonic */
 	char			 (*ids)[UUID_STRLEN + 1];	/* jobs not done */
 	size_t			 nids;
@@ -58,6 +64,8 @@ struct waiter {
 	const struct config	*cfg;
 	struct log		 log;
 	struct db		 db;
+	struct metrics_shm	*metrics;	/* borrowed */
+	struct app_route_labels	 labels;
 	struct MHD_Daemon	*d;
 	pthread_t		 thread;
 	atomic_bool		 stop;
@@ -116,6 +124,9 @@ wait_try(struct waiter *w, struct wait *t)
 		t->oai = oai_job(rec);
 		done = gen_answer_job(rec, w->cfg->public_base_url,
 		    w->cfg->storage_dir, t->rid, &t->ans);
+		snprintf(t->provider, sizeof(t->provider), "%s",
+		    json_string_value(json_object_get(rec, "provider")) ?
+		    json_string_value(json_object_get(rec, "provider")) : "");
 	}
 	json_decref(rec);
 	return t->ready = done;
@@ -251,8 +262,29 @@ waiter_notices(struct waiter *w)
 			waiter_job_done(w, payload);
 }
 
+/* The request whose wait ends with status: counted as its route's, and
+ * logged with its request id, the job and its provider; once. */
+static void
+wait_account(struct waiter *w, struct wait *t, int status, size_t len)
+{
+	int64_t ms = MAX(time_wall_ms() - t->t0_ms, 0);
+	struct log_access a = { "", t->route < w->labels.n ?
+	    w->labels.path[t->route] : NULL, NULL, status, (double)ms, len,
+	    t->id, t->provider[0] ? t->provider : NULL, "ended" };
+
+	if (!t->traced)
+		return;
+	t->traced = false;
+	if (t->route < w->labels.n)
+		a.method = w->labels.v[t->route].method;
+	metrics_request(w->metrics, t->route, status, ms * 1000);
+	log_set_request(&w->log, t->rid);
+	log_access(&w->log, &a);
+	log_set_request(&w->log, NULL);
+}
+
 static enum MHD_Result
-answer_send(struct MHD_Connection *c, struct wait *t)
+answer_send(struct waiter *w, struct MHD_Connection *c, struct wait *t)
 {
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Origin");
@@ -263,6 +295,7 @@ answer_send(struct MHD_Connection *c, struct wait *t)
 
 	if (text == NULL)
 		return MHD_NO;
+	wait_account(w, t, t->ans.status, strlen(text));
 	r = MHD_create_response_from_buffer(strlen(text), text,
 	    MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -335,6 +368,10 @@ wait_parse(struct waiter *w, struct MHD_Connection *c, const char *url,
 	t->cors = strcmp(arg(c, "cors"), "1") == 0;
 	t->replayed = strcmp(arg(c, "replayed"), "1") == 0;
 	t->wait_s = strcmp(arg(c, "applied"), "1") == 0 ? s : -1;
+	t->traced = arg(c, "t0")[0] != '\0';
+	t->route = arg(c, "route")[0] ? (size_t)strtoul(arg(c, "route"), NULL,
+	    10) : METRICS_ROUTE_NONE;
+	t->t0_ms = strtoll(arg(c, "t0"), NULL, 10);
 	if (s <= 0 || s > w->cfg->generate_timeout_s + 60)
 		s = s == 0 && arg(c, "wait")[0] ? 0 :
 		    w->cfg->generate_timeout_s + 5;
@@ -353,7 +390,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)method; (void)version; (void)upload; (void)upload_size;
 	if (t != NULL)
-		return t->ready ? answer_send(c, t) : MHD_YES;
+		return t->ready ? answer_send(w, c, t) : MHD_YES;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MHD_NO;
 	*con_cls = t;
@@ -362,14 +399,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		t->ans.body = json_pack("{s:{s:s,s:s}}", "error", "code",
 		    "not_found", "message", "no such wait");
 		t->ready = true;
-		return answer_send(c, t);
+		return answer_send(w, c, t);
 	}
 	if ((t->batch && wait_batch_ids(w, t) != ERR_OK) || wait_try(w, t) ||
 	    time_mono_ms() >= t->deadline_ms) {
 		if (!t->ready)
 			wait_pending(t);
 		t->ready = true;
-		return answer_send(c, t);
+		return answer_send(w, c, t);
 	}
 	wait_link(w, t);
 	t->suspended = true;
@@ -387,6 +424,11 @@ on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c; (void)toe;
 	if (t == NULL)
 		return;
+	/* A connection that ended without its answer (libmicrohttpd gave
+	 * up on it): 499, as nginx logs a client that left. A client that
+	 * leaves while its wait is suspended is not seen here: its answer is
+	 * counted when the job ends. */
+	wait_account(w, t, CLIENT_CLOSED, 0);
 	if (t->suspended)
 		wait_unlink(w, t);
 	gen_answer_fini(&t->ans);
@@ -444,7 +486,7 @@ listen_addr(const char *spec, struct sockaddr_in *sa)
 }
 
 struct waiter *
-waiter_start(const struct config *cfg, int logfd)
+waiter_start(const struct config *cfg, int logfd, struct metrics_shm *metrics)
 {
 	struct waiter *w = calloc(1, sizeof(*w));
 	struct sockaddr_in sa;
@@ -453,6 +495,8 @@ waiter_start(const struct config *cfg, int logfd)
 	if (w == NULL)
 		return NULL;
 	w->cfg = cfg;
+	w->metrics = metrics;
+	app_route_labels_init(&w->labels);
 	log_init(&w->log, logfd, cfg, "waiter");
 	db_init(&w->db, cfg, &w->log);
 	w->db.listen = waiter_channels;

@@ -7,6 +7,8 @@
  * by any runner on any host answers its waiters.
  *   GET /__wait/job/{id}?wait=S&rid=R&cors=0|1    the job's answer
  *   GET /__wait/batch/{id}?wait=S&rid=R&cors=0|1  the batch's answer
+ * (&route=N&t0=MS: the route slot of the request and when it came, for
+ * its count in METRICS_FILE and its log line, written when it ends).
  * At the wait's end: 504 timeout + Location (the job goes on).
  * Not here: running jobs (runner.c), client-facing routes (handlers/).
  */
@@ -16,10 +18,13 @@
 #include "lib/config/config.h"
 
 struct waiter;
+struct metrics_shm;
 
 /* Listens on cfg->runner_wait_listen ("host:port") and serves in a
- * thread of its own; NULL when it cannot (logged). */
-struct waiter	*waiter_start(const struct config *cfg, int logfd);
+ * thread of its own; NULL when it cannot (logged). Ended waits are
+ * counted in metrics (borrowed, may be NULL). */
+struct waiter	*waiter_start(const struct config *cfg, int logfd,
+		    struct metrics_shm *metrics);
 /* Answers every waiting client 504 + Location, stops, frees (NULL ok). */
 void		 waiter_stop(struct waiter *w);
 

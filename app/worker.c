@@ -38,6 +38,7 @@ worker_init(struct worker *w, const struct config *cfg, int logfd,
 	http_client_init(&w->http);
 	http_multi_init(&w->multi);
 	ollama_init(&w->ollama, cfg, &w->http);
+	app_route_labels_init(&w->labels);
 	if (prompt_lexicon_load(&w->lexicon) != ERR_OK) {
 		snprintf(why, whylen, "cannot load the prompt word lists");
 		return ERR_INTERNAL;
@@ -151,8 +152,9 @@ worker_head(const struct response *res, int status, size_t len, int body,
 		fprintf(f, "%s: %s\r\n", res->headers[i].name,
 		    res->headers[i].value);
 	if (body)
-		fprintf(f, "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n", len);
+		fprintf(f, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+		    res->err == ERR_OK && res->text != NULL ?
+		    res->content_type : "application/json", len);
 	fputs("\r\n", f);
 	if (fclose(f) != 0 || n > WORKER_HEAD_MAX) {
 		free(*out);
@@ -186,6 +188,37 @@ worker_render(struct request *req, const struct response *res, char **head,
 	return status;
 }
 
+/* The request's metrics and its log line. A request handed to the wait
+ * endpoint is counted and logged again there, when its wait ends. */
+static void
+worker_account(struct request *req, const struct response *res, int status,
+    size_t len)
+{
+	struct worker *w = req->w;
+	size_t slot = app_route_slot(req->route);
+	int64_t us = time_mono_us() - req->start_us;
+	bool handoff = res_header_get(res, "X-Accel-Redirect") != NULL;
+	struct log_access a = { req->method, slot < w->labels.n ?
+	    w->labels.path[slot] : NULL, req->path, status, (double)us /
+	    1000.0, len, req->job_id, req->provider, handoff ? "wait" : NULL };
+
+	/* What the handler did not say: the job a route names or an
+	 * answer shows, and the answer's provider. */
+	if (a.job_id == NULL)
+		a.job_id = json_string_value(json_object_get(res->body,
+		    "generation_id"));
+	if (a.job_id == NULL && req->nparams > 0)
+		a.job_id = req->params[0];
+	if (a.provider == NULL)
+		a.provider = json_string_value(json_object_get(res->body,
+		    "provider"));
+	if (handoff)
+		metrics_handoff(w->metrics, slot);
+	else
+		metrics_request(w->metrics, slot, status, us);
+	log_access(&w->log, &a);
+}
+
 /* libfcgi's own printf lacks %zu: format here, write raw bytes. */
 static void
 worker_write(struct request *req, struct response *res, FCGX_Stream *out)
@@ -199,8 +232,7 @@ worker_write(struct request *req, struct response *res, FCGX_Stream *out)
 		FCGX_PutStr(head, (int)hlen, out);
 	if (head != NULL && body != NULL)
 		FCGX_PutStr(body, (int)len, out);
-	log_access(&req->w->log, req->method, req->path, status,
-	    (double)(time_mono_us() - req->start_us) / 1000.0, len);
+	worker_account(req, res, status, len);
 	free(head);
 	free(body);
 }
@@ -215,7 +247,7 @@ worker_handle(struct worker *w, FCGX_Request *fr)
 	res_init(&res, &req.arena);
 	worker_read_body(&req, fr->in, w->cfg->body_max_bytes);
 	serve_request(&req, &res);
-	log_set_request(&w->log, req.id);
+	log_set_request(&w->log, req.id);	/* set by serve_request too */
 	worker_write(&req, &res, fr->out);
 	log_set_request(&w->log, NULL);
 	res_fini(&res);
@@ -252,7 +284,7 @@ worker_loop(struct worker *w, const sigset_t *term)
 
 void
 worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms,
-    struct circuit_shm *circuits)
+    struct circuit_shm *circuits, struct metrics_shm *metrics)
 {
 	struct worker w;
 	sigset_t term;
@@ -266,6 +298,7 @@ worker_run(const struct config *cfg, int logfd, int64_t started_wall_ms,
 		_exit(70);
 	}
 	w.circuits = circuits;
+	w.metrics = metrics;
 	log_debug(&w.log, "worker started");
 	worker_loop(&w, &term);
 	log_info(&w.log, worker_stop ? "worker stopping (signal) after %lu "

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "app/router.h"
+#include "app/routes.h"
 #include "lib/auth/keys.h"
 #include "lib/config/config.h"
 #include "lib/db/db.h"
@@ -59,6 +60,8 @@ struct worker {
 	struct ollama		 ollama;
 	struct prompt_lexicon	*lexicon;	/* word lists */
 	struct circuit_shm	*circuits;	/* shared, from the master */
+	struct metrics_shm	*metrics;	/* shared, from the master */
+	struct app_route_labels	 labels;	/* of the routes */
 	struct worker_prov_health prov_health[8];
 	struct worker_pcs	 pcs;
 	struct keys_cache	 keys;		/* for database outages */
@@ -78,7 +81,7 @@ void		worker_fini(struct worker *w);
  * SIGTERM or max_requests. Never returns; exits 0 on a normal end.
  */
 void		worker_run(const struct config *cfg, int logfd,
-		    int64_t started_wall_ms, struct circuit_shm *circuits)
-		    __attribute__((noreturn));
+		    int64_t started_wall_ms, struct circuit_shm *circuits,
+		    struct metrics_shm *metrics) __attribute__((noreturn));
 
 #endif

@@ -93,6 +93,7 @@ PY
 wrk_median validate500 "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/p500.json"
 wrk_median validate8000 "http://127.0.0.1:8023/unified/validate-prompt" "$OUT/p8000.json"
 "$ROOT/build/rel/bench-compress" >"$OUT/compress"
+"$ROOT/build/rel/bench-metrics" >"$OUT/metrics"
 for extra in "$ROOT"/bench/extra/*.sh; do
 	[ -f "$extra" ] && OUT=$OUT VAR=$VAR ROOT=$ROOT . "$extra"
 done
@@ -120,6 +121,11 @@ fi
 row "local compressor, 10,000-char prompt, median (goal < 1000)" "$(awk '/^compress_10k_prompt_us/ { print $2 }' "$OUT/compress")" "us"
 row "local compressor, 10,000-char prompt, p99" "$(awk '/^compress_10k_p99_us/ { print $2 }' "$OUT/compress")" "us"
 row "local compressor runs" "$(awk '/^compress_10k_runs/ { print $2 }' "$OUT/compress")" "count"
+# What GET /metrics costs each request: one count and one histogram
+# observation in the shared mapping (3 relaxed atomic adds).
+while read -r k v; do
+	row "metrics: counting one request, ${k#metrics_request_ns_}" "$v" "ns"
+done <"$OUT/metrics"
 [ -f "$OUT/extra.rows" ] && cat "$OUT/extra.rows"
 
 # Memory after at least 100,000 requests (the runs above made them).

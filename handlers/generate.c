@@ -62,7 +62,7 @@ static void
 env_of(struct worker *w, struct engine_env *env)
 {
 	*env = (struct engine_env){ w->cfg, &w->http, &w->multi, &w->db,
-	    w->circuits, &w->log, w->lexicon };
+	    w->circuits, &w->log, w->lexicon, w->metrics };
 }
 
 /* The prompt's metadata as queued; the runner adds its analysis (CPU
@@ -236,7 +236,7 @@ item_enqueue(struct request *req, struct response *res, bool keyed,
 {
 	const char *key = keyed ? req_header(req, "Idempotency-Key") : NULL;
 	struct db_enqueue q = { req->w->cfg->generate_timeout_s, key, NULL,
-	    it->g.webhook_url, req->keyed ? req->key.id : NULL };
+	    it->g.webhook_url, req->keyed ? req->key.id : NULL, req->id };
 	char hash[65];
 	json_t *prev = NULL;
 	enum err e;
@@ -295,6 +295,8 @@ gen_queue(struct request *req, struct response *res, const json_t *body,
 	if ((e = auth_inflight(req, res, 1)) != ERR_OK ||
 	    (e = item_enqueue(req, res, true, &it)) != ERR_OK)
 		goto out;
+	req_trace(req, json_string_value(json_object_get(it.record, "id")),
+	    NULL);
 	view = jobview_render(it.record, req->w->cfg->public_base_url);
 	e = handoff_reply(req, res, "job", json_string_value(json_object_get(
 	    it.record, "id")), req->w->cfg->generate_timeout_s + WAIT_SLACK_S,
@@ -433,6 +435,7 @@ batch_answer(struct request *req, struct response *res, bool dry,
 	    answers)) != ERR_OK)
 		return req_fail(res, e, "the batch could not be recorded (%s)",
 		    err_code(e));
+	req_trace(req, id, NULL);
 	view = json_pack("{s:s,s:I,s:O}", "batch_id", id, "count",
 	    (json_int_t)n, "items", answers);
 	e = handoff_reply(req, res, "batch", id,

@@ -31,6 +31,8 @@ enum err	handle_job_get(struct request *req, struct response *res);
 enum err	handle_job_cancel(struct request *req, struct response *res);
 enum err	handle_batch_get(struct request *req, struct response *res);
 enum err	handle_prompt_job_get(struct request *req, struct response *res);
+/* GET /metrics: Prometheus text; 200, 401/403 per METRICS_ACCESS. */
+enum err	handle_metrics(struct request *req, struct response *res);
 /* GET /unified/stats: per-provider figures over a window. */
 enum err	handle_stats(struct request *req, struct response *res);
 /* POST /v1/images/generations: OpenAI's images API, OpenAI's shapes. */

@@ -22,6 +22,7 @@
 #include "lib/core/uuid.h"
 #include "lib/db/queue.h"
 #include "lib/json/json.h"
+#include "lib/metrics/metrics.h"
 #include "lib/prompt/analyze.h"
 #include "lib/prompt/optimize.h"
 #include "lib/prompt/validate.h"
@@ -126,6 +127,8 @@ vp_optimize_here(struct worker *w, const struct prompt_check *c,
 		    in->method, &o);
 	if (e != ERR_OK)
 		return e;
+	metrics_prompt(w->metrics, metrics_opt_of(o.method), o.original_length,
+	    o.optimized_length, o.fallback_reason != NULL);
 	*out = prompt_optimized_render(&o);
 	json_object_set_new(*out, "prompt", json_string(o.text));
 	prompt_optimized_fini(&o);
@@ -146,13 +149,15 @@ vp_queue(struct request *req, struct response *res,
 	enum err e;
 
 	uuid_make(id);
-	rq = json_pack("{s:s,s:I,s:s}", "text", c->normalized, "target",
-	    (json_int_t)target, "method", prompt_method_names[in->method]);
+	rq = json_pack("{s:s,s:I,s:s,s:s}", "text", c->normalized, "target",
+	    (json_int_t)target, "method", prompt_method_names[in->method],
+	    "request_id", req->id);
 	e = db_prompt_enqueue(&req->w->db, id, auth_home_project(req), rq,
 	    answer, wait_s);
 	json_decref(rq);
 	if (e != ERR_OK)
 		return e;
+	req_trace(req, id, NULL);
 	view = json_pack("{s:s,s:s,s:n}", "id", id, "status", "queued",
 	    "result");
 	e = handoff_reply(req, res, "prompt", id, wait_s, view);

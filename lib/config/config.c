@@ -85,6 +85,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "CIRCUIT_FAILURES",	   CFG_INT,    F(circuit_failures),	"5",	1, 1000 },
 	{ "CIRCUIT_COOLDOWN_S",	   CFG_INT,    F(circuit_cooldown_s),	"30",	1, 86400 },
 	{ "CIRCUIT_FILE",	   CFG_STR,    F(circuit_file),		"var/run/circuits", 0, 0 },
+	{ "METRICS_FILE",	   CFG_STR,    F(metrics_file),		"var/run/metrics", 0, 0 },
+	{ "METRICS_ACCESS",	   CFG_STR,    F(metrics_access),	"loopback", 0, 0 },
 	{ "RUNNER_MAX_INFLIGHT",   CFG_INT,    F(runner_max_inflight),	"1024",	1, 100000 },
 	{ "RUNNER_LEASE_S",	   CFG_INT,    F(runner_lease_s),	"30",	2, 3600 },
 	{ "RUNNER_WAIT_LISTEN",	   CFG_STR,    F(runner_wait_listen),	"127.0.0.1:8004", 0, 0 },
@@ -241,6 +243,13 @@ cfg_cross_check(const struct config *cfg, char *why, size_t whylen)
 	if (strcmp(cfg->auth, "on") != 0 && strcmp(cfg->auth, "off") != 0) {
 		snprintf(why, whylen, "AUTH: \"%s\" must be on or off",
 		    cfg->auth);
+		return ERR_INVALID_FIELD;
+	}
+	if (strcmp(cfg->metrics_access, "loopback") != 0 &&
+	    strcmp(cfg->metrics_access, "public") != 0 &&
+	    strcmp(cfg->metrics_access, "key") != 0) {
+		snprintf(why, whylen, "METRICS_ACCESS: \"%s\" must be "
+		    "loopback, public or key", cfg->metrics_access);
 		return ERR_INVALID_FIELD;
 	}
 	if (!cfg_auth_on(cfg) && !cfg_listen_loopback(cfg->http_listen)) {

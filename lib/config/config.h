@@ -72,6 +72,9 @@ struct config {
 	long		 circuit_failures;
 	long		 circuit_cooldown_s;
 	char		*circuit_file;		/* shared by master and runner */
+	char		*metrics_file;		/* counters, shared the same way */
+	char		*metrics_access;	/* GET /metrics: "loopback" |
+						   "public" | "key" */
 	/* runner */
 	long		 runner_max_inflight;	/* generations at once */
 	long		 runner_lease_s;	/* a claimed job's lease */

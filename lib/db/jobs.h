@@ -13,7 +13,8 @@
  *    "format","bytes","sha256"}],
  *    "resume":null|{"provider","remote_id",...}}
  * and, read back only: "claims", "webhook_url", "deadline_in_ms",
- * "images_deleted_at" (null, or when its images were removed).
+ * "images_deleted_at" (null, or when its images were removed),
+ * "request_id" (the X-Request-Id that queued it).
  * A save of a job already in a final state changes nothing; the save
  * that makes it final NOTIFYs DB_CHANNEL_DONE with its id.
  * Not here: building the record (the engine), URLs (handlers).

@@ -26,7 +26,8 @@
     "i.synthid) ORDER BY i.created_at, i.id) "				\
     "FROM images i WHERE i.job_id = j.id), '[]'::json), 'resume', "	\
     "j.resume, 'claims', j.claims, 'webhook_url', j.webhook_url, "	\
-    "'webhook', j.webhook, 'images_deleted_at', "			\
+    "'webhook', j.webhook, 'request_id', j.request_id, "		\
+    "'images_deleted_at', "						\
     "to_char(j.images_deleted_at AT TIME ZONE 'UTC', "			\
     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "				\
     "'deadline_in_ms', floor(extract(epoch FROM j.deadline - now()) "	\

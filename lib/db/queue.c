@@ -20,11 +20,11 @@ static const char *const enq_keys[ENQ_KEYS] = {
     "INSERT INTO generation_jobs (id, project_id, status, "		\
     "requested_provider, prompt_original, prompt_final, prompt_meta, "	\
     "params, optimize_ms, created_at, deadline, idempotency_key, "	\
-    "request_hash, webhook_url, key_id) VALUES ($1::uuid, "		\
+    "request_hash, webhook_url, key_id, request_id) VALUES ($1::uuid, "	\
     "imagegen_project_ensure($2), 'queued', $3, $4, "			\
     "$5, coalesce($6::jsonb, '{}'), coalesce($7::jsonb, '{}'), "	\
     "$8::float8, coalesce($9::timestamptz, now()), now() + $10::int * "	\
-    "interval '1 second', $11, $12, $13, $14::uuid) ON CONFLICT "	\
+    "interval '1 second', $11, $12, $13, $14::uuid, $15) ON CONFLICT "	\
     "(project_id, "							\
     "idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "	\
     "RETURNING id"
@@ -77,13 +77,13 @@ out:
 }
 
 static void	enq_params(const json_t *, const struct db_enqueue *, char[24],
-		    char *[ENQ_KEYS + 5]);
+		    char *[ENQ_KEYS + 6]);
 
 static enum err
 enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
     bool *inserted)
 {
-	char *p[ENQ_KEYS + 5], dl[24];
+	char *p[ENQ_KEYS + 6], dl[24];
 	PGresult *r = NULL;
 	size_t k;
 	enum err e;
@@ -92,7 +92,7 @@ enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
 	e = db_exec(db, enq_expire, 2, (const char *const[]){ p[1],
 		    q->idempotency_key }, NULL);
 	if (e == ERR_OK)
-		e = db_exec(db, enq_insert, ENQ_KEYS + 5,
+		e = db_exec(db, enq_insert, ENQ_KEYS + 6,
 		    (const char *const *)p, &r);
 	*inserted = e == ERR_OK && PQntuples(r) == 1;
 	for (k = 0; k < ENQ_KEYS; k++)
@@ -105,7 +105,7 @@ enq_insert_job(struct db *db, const json_t *job, const struct db_enqueue *q,
  * ENQ_KEYS are the caller's to free). */
 static void
 enq_params(const json_t *job, const struct db_enqueue *q, char dl[24],
-    char *p[ENQ_KEYS + 5])
+    char *p[ENQ_KEYS + 6])
 {
 	size_t k;
 
@@ -117,13 +117,14 @@ enq_params(const json_t *job, const struct db_enqueue *q, char dl[24],
 	p[ENQ_KEYS + 2] = (char *)q->request_hash;
 	p[ENQ_KEYS + 3] = (char *)q->webhook_url;
 	p[ENQ_KEYS + 4] = (char *)q->key_id;
+	p[ENQ_KEYS + 5] = (char *)q->request_id;
 }
 
 enum err
 db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
     json_t **existing)
 {
-	char *p[ENQ_KEYS + 5], dl[24];
+	char *p[ENQ_KEYS + 6], dl[24];
 	bool inserted = false;
 	size_t k;
 	enum err e;
@@ -131,7 +132,7 @@ db_queue_enqueue(struct db *db, const json_t *job, const struct db_enqueue *q,
 	*existing = NULL;
 	if (q->idempotency_key == NULL) {
 		enq_params(job, q, dl, p);
-		e = db_exec_hot(db, enq_one, ENQ_KEYS + 5, (const char *const *)p,
+		e = db_exec_hot(db, enq_one, ENQ_KEYS + 6, (const char *const *)p,
 		    NULL);
 		for (k = 0; k < ENQ_KEYS; k++)
 			free(p[k]);

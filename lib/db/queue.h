@@ -21,6 +21,7 @@ struct db_enqueue {
 	const char	*request_hash;		/* with a key: the body's */
 	const char	*webhook_url;		/* NULL = none */
 	const char	*key_id;		/* client key; NULL = none */
+	const char	*request_id;		/* X-Request-Id; NULL = none */
 };
 
 /*

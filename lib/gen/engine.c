@@ -50,6 +50,7 @@
 #include "lib/gen/record.h"
 #include "lib/gen/fetch.h"
 #include "lib/json/json.h"
+#include "lib/metrics/metrics.h"
 #include "lib/providers/registry.h"
 #include "lib/providers/run.h"
 
@@ -185,6 +186,23 @@ record_save(struct run_state *s, bool final)
 	    err_code(e));
 }
 
+/* An attempt at prov with outcome e, and a fallback when the one before
+ * it (in the record: a resumed job's too) was at another provider. */
+static void
+attempt_count(struct run_state *s, const char *prov, enum err e)
+{
+	json_t *all = json_object_get(s->out->record, "attempts");
+	const char *before = json_string_value(json_object_get(json_array_get(
+	    all, json_array_size(all) - 1), "provider"));
+	size_t to = metrics_provider_slot(prov_registry_index(prov),
+	    prov_registry_count);
+
+	metrics_attempt(s->env->metrics, to, e);
+	if (before != NULL && strcmp(before, prov) != 0)
+		metrics_fallback(s->env->metrics, metrics_provider_slot(
+		    prov_registry_index(before), prov_registry_count), to);
+}
+
 static void
 attempt_add(struct run_state *s, const char *prov, int try, enum err e,
     double ms, const struct gen_output *o)
@@ -192,15 +210,19 @@ attempt_add(struct run_state *s, const char *prov, int try, enum err e,
 	json_t *a = json_pack("{s:s,s:i,s:s,s:f}", "provider", prov, "try",
 	    try + 1, "outcome", e == ERR_OK ? "ok" : err_code(e), "ms", ms);
 
+	attempt_count(s, prov, e);
 	/* The record is served to clients: the error's own message there,
 	 * what the provider said (its body, hosts, paths) only in the log. */
 	if (e != ERR_OK) {
 		json_object_set_new(a, "error", json_string(
 		    err_row_get(e)->message));
+		log_set_request(s->env->log, json_string_value(
+		    json_object_get(s->out->record, "request_id")));
 		log_warn(s->env->log, "job %s: %s try %d failed (%s): %s",
 		    json_string_value(json_object_get(s->out->record, "id")),
 		    prov, try + 1, err_code(e), o != NULL && o->error[0] ?
 		    o->error : "-");
+		log_set_request(s->env->log, NULL);
 	}
 	if (o != NULL && o->http_status)
 		json_object_set_new(a, "http_status", json_integer(

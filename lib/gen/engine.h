@@ -23,6 +23,8 @@
 
 struct prompt_lexicon;
 
+struct metrics_shm;
+
 struct engine_env {
 	const struct config		*cfg;
 	struct http_client		*http;
@@ -31,6 +33,7 @@ struct engine_env {
 	struct circuit_shm		*circuits;
 	struct log			*log;
 	const struct prompt_lexicon	*lex;
+	struct metrics_shm		*metrics;	/* NULL: not counted */
 };
 
 struct engine_prompt {

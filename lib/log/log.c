@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/core/timeutil.h"
+#include "lib/core/util.h"
 #include "lib/log/log.h"
 
 #define REDACTED	"[redacted]"
@@ -202,18 +203,38 @@ log_config_warnings(struct log *l, const struct config *cfg)
 	}
 }
 
-void
-log_access(struct log *l, const char *method, const char *path, int status,
-    double ms, size_t bytes)
+/* ,"key":"escaped value" appended at o of buf (len); v NULL: nothing. */
+static size_t
+log_field(char *buf, size_t len, size_t o, const char *key, const char *v)
 {
-	char m[32], p[1024], fields[1200];
+	char esc[1024];
+
+	if (v == NULL || o >= len)
+		return o;
+	log_escape(esc, sizeof(esc), v);
+	o += (size_t)snprintf(buf + o, len - o, ",\"%s\":\"%s\"", key, esc);
+	return MIN(o, len);
+}
+
+void
+log_access(struct log *l, const struct log_access *a)
+{
+	char fields[2400];
+	size_t o;
 
 	if (LOG_INFO < l->level)
 		return;
-	log_escape(m, sizeof(m), method ? method : "");
-	log_escape(p, sizeof(p), path ? path : "");
-	snprintf(fields, sizeof(fields), "\"msg\":\"access\",\"method\":\"%s\","
-	    "\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu",
-	    m, p, status, ms, bytes);
+	o = (size_t)snprintf(fields, sizeof(fields), "\"msg\":\"request\"");
+	o = log_field(fields, sizeof(fields), o, "method", a->method);
+	o = log_field(fields, sizeof(fields), o, "route", a->route);
+	o = log_field(fields, sizeof(fields), o, "path", a->path);
+	if (o < sizeof(fields))
+		o += (size_t)snprintf(fields + o, sizeof(fields) - o,
+		    ",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu", a->status,
+		    a->ms, a->bytes);
+	o = log_field(fields, sizeof(fields), MIN(o, sizeof(fields)),
+	    "job_id", a->job_id);
+	o = log_field(fields, sizeof(fields), o, "provider", a->provider);
+	(void)log_field(fields, sizeof(fields), o, "handoff", a->handoff);
 	log_emit(l, LOG_INFO, fields);
 }

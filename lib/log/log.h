@@ -34,9 +34,22 @@ void	log_write(struct log *l, enum log_level lv, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* Each line of cfg->warnings (unknown .env keys) as a warn line. */
 void	log_config_warnings(struct log *l, const struct config *cfg);
-/* One access line: method, path, status, duration, response bytes. */
-void	log_access(struct log *l, const char *method, const char *path,
-	    int status, double ms, size_t bytes);
+/* What the per-request line says; NULL strings are left out. */
+struct log_access {
+	const char	*method;
+	const char	*route;		/* the route's pattern label */
+	const char	*path;
+	int		 status;
+	double		 ms;
+	size_t		 bytes;
+	const char	*job_id;	/* the job (or batch) it is about */
+	const char	*provider;
+	const char	*handoff;	/* "wait": nginx holds the client */
+};
+
+/* One line per request at info level: "msg":"request" and a's fields
+ * (with the current request id, as every line). */
+void	log_access(struct log *l, const struct log_access *a);
 /* Escapes s as JSON string content into buf; returns bytes written. */
 size_t	log_escape(char *buf, size_t len, const char *s);
 /* Replaces in s (in place) by "[redacted]" (or '*'s when that does not

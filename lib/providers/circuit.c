@@ -9,12 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <signal.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/core/shmfile.h"
 #include "lib/providers/circuit.h"
 
 #define MINUTE_MS	60000
@@ -55,49 +52,33 @@ shm_setup(struct circuit_shm *c)
 	c->magic = CIRCUIT_MAGIC;
 }
 
+/* Under the file's lock: set up when new or of another layout. */
+static void
+shm_init(void *p, void *arg)
+{
+	struct circuit_shm *c = p;
+
+	(void)arg;
+	if (c->magic != CIRCUIT_MAGIC)
+		shm_setup(c);
+}
+
 struct circuit_shm *
 circuit_shm_new(void)
 {
-	struct circuit_shm *c;
-
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (c == MAP_FAILED)
-		return NULL;
-	shm_setup(c);
-	return c;
+	return shmfile_map(NULL, sizeof(struct circuit_shm), shm_init, NULL);
 }
 
 struct circuit_shm *
 circuit_shm_open(const char *path)
 {
-	struct circuit_shm *c = MAP_FAILED;
-	struct stat st;
-	int fd;
-
-	if (path == NULL || path[0] == '\0')
-		return circuit_shm_new();
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return NULL;
-	if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0)
-		goto out;
-	if (st.st_size != (off_t)sizeof(*c) && (ftruncate(fd, 0) != 0 ||
-	    ftruncate(fd, sizeof(*c)) != 0))
-		goto out;
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c != MAP_FAILED && c->magic != CIRCUIT_MAGIC)
-		shm_setup(c);		/* new file, or another layout */
-out:
-	(void)flock(fd, LOCK_UN);	/* the mapping keeps the file open */
-	close(fd);
-	return c == MAP_FAILED ? NULL : c;
+	return shmfile_map(path, sizeof(struct circuit_shm), shm_init, NULL);
 }
 
 void
 circuit_shm_free(struct circuit_shm *c)
 {
-	if (c != NULL)
-		munmap(c, sizeof(*c));
+	shmfile_unmap(c, sizeof(*c));
 }
 
 /* A worker killed while holding the lock leaves it consistent: the

@@ -24,12 +24,9 @@ const size_t prov_registry_count = NELEM(prov_registry);
 const struct provider *
 prov_registry_find(const char *name)
 {
-	size_t i;
+	size_t i = prov_registry_index(name);
 
-	for (i = 0; name != NULL && i < prov_registry_count; i++)
-		if (strcmp(prov_registry[i]->name, name) == 0)
-			return prov_registry[i];
-	return NULL;
+	return i < prov_registry_count ? prov_registry[i] : NULL;
 }
 
 /* Model ids named in the providers' notes (shared/providers). */
@@ -54,4 +51,15 @@ prov_model_name(const char *id)
 		if (strcmp(model_names[i].id, id) == 0)
 			return model_names[i].name;
 	return NULL;
+}
+
+size_t
+prov_registry_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < prov_registry_count; i++)
+		if (strcmp(prov_registry[i]->name, name) == 0)
+			return i;
+	return prov_registry_count;
 }

@@ -17,5 +17,8 @@ extern const size_t prov_registry_count;
 const char		*prov_model_name(const char *id);
 /* Borrowed provider by name, or NULL. */
 const struct provider	*prov_registry_find(const char *name);
+/* The index of provider name in prov_registry; prov_registry_count when
+ * there is none (name NULL or unknown). */
+size_t			 prov_registry_index(const char *name);
 
 #endif

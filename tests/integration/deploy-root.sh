@@ -36,7 +36,9 @@ key() {	# key UNIT KEY: the last value of KEY= in the installed unit
 as_unit() {
 	u=$1; shift
 	groups=$(key "$u" SupplementaryGroups)
-	envs=$(sed -n 's/^Environment=//p' "$D/etc/systemd/system/$u.service")
+	# Every Environment= line (systemd takes several), on one line.
+	envs=$(sed -n 's/^Environment=//p' "$D/etc/systemd/system/$u.service" |
+	    tr '\n' ' ')
 	gopt=--init-groups
 	[ -z "$groups" ] || gopt=--groups=$(getent group "$groups" | cut -d: -f3)
 	exec setpriv --reuid=$U --regid=$U $gopt sh -c "cd '$(key "$u" \

@@ -194,3 +194,25 @@ Test(config, auth_off_only_on_loopback)
 	unsetenv("AUTH");
 	unsetenv("HTTP_LISTEN");
 }
+
+Test(config, metrics_access_is_loopback_public_or_key)
+{
+	static const char *const ok[] = { "loopback", "public", "key" };
+	size_t i;
+
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK, "%s", why);
+	cr_assert_str_eq(cfg.metrics_access, "loopback", "the default");
+	cr_assert_str_eq(cfg.metrics_file, "var/run/metrics");
+	cfg_fini(&cfg);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		setenv("METRICS_ACCESS", ok[i], 1);
+		cr_expect_eq(cfg_load(&cfg, NULL, why, sizeof(why)), ERR_OK,
+		    "%s", why);
+		cfg_fini(&cfg);
+	}
+	setenv("METRICS_ACCESS", "everyone", 1);
+	cr_assert_eq(cfg_load(&cfg, NULL, why, sizeof(why)),
+	    ERR_INVALID_FIELD);
+	cr_assert_not_null(strstr(why, "METRICS_ACCESS"), "%s", why);
+	unsetenv("METRICS_ACCESS");
+}

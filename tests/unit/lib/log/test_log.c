@@ -122,13 +122,28 @@ Test(log, below_level_is_dropped)
 
 Test(log, access_line_fields)
 {
+	struct log_access a = { "GET", "/unified/jobs/{id}", "/p\"ath", 404,
+	    1.5, 12, "0b7c7f5e-1d2a-4c3b-8e9f-0a1b2c3d4e5f", "gemini", NULL };
 	json_t *j;
 
-	log_access(&lg, "GET", "/p\"ath", 404, 1.5, 12);
+	log_set_request(&lg, "trace-1");
+	log_access(&lg, &a);
+	log_set_request(&lg, NULL);
 	j = read_line();
+	cr_assert_str_eq(json_string_value(json_object_get(j, "msg")),
+	    "request");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "request_id")),
+	    "trace-1");
 	cr_assert_str_eq(json_string_value(json_object_get(j, "path")),
 	    "/p\"ath");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "route")),
+	    "/unified/jobs/{id}");
 	cr_assert_eq(json_integer_value(json_object_get(j, "status")), 404);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "job_id")),
+	    a.job_id);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "provider")),
+	    "gemini");
+	cr_assert_null(json_object_get(j, "handoff"), "NULL: left out");
 	json_decref(j);
 }
 
