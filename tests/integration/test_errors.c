@@ -188,23 +188,6 @@ Test(errors, catalog)
 	cr_expect_eq(NROWS, (size_t)ERR__MAX, "one row per code");
 }
 
-static void
-faults_reset(void)
-{
-	static const char *const kinds[] = { "leonardo", "runware", "gemini",
-	    "comfyui", "ollama" };
-	size_t i;
-
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		itest_fault(kinds[i], "");
-}
-
-static void
-requests_init(void)
-{
-	faults_reset();
-}
-
 ParameterizedTestParameters(errors, by_request)
 {
 	static size_t idx[NROWS];
@@ -218,7 +201,7 @@ ParameterizedTestParameters(errors, by_request)
 
 /* One request per row (the index into rows): its status, its code, a
  * message and the request id in the body. */
-ParameterizedTest(size_t *i, errors, by_request, .init = requests_init,
+ParameterizedTest(size_t *i, errors, by_request, .init = itest_faults_reset,
     .timeout = 60)
 {
 	const struct reach *w = &rows[*i];
@@ -270,7 +253,7 @@ assert_row(const struct itest_res *r, const char *code)
 	itest_assert_error(r, w->status, code);
 }
 
-TestSuite(errors_own, .init = requests_init);
+TestSuite(errors_own, .init = itest_faults_reset);
 
 /* BODY_MAX_BYTES is 65536 in the test stack (nginx's cap is higher). */
 Test(errors_own, payload_too_large)

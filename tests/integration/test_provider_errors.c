@@ -126,17 +126,6 @@ static const struct mapping maps[] = {
 static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
 
-static void
-faults_reset(void)
-{
-	static const char *const kinds[] = { "leonardo", "runware", "gemini",
-	    "comfyui", "ollama" };
-	size_t i;
-
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		itest_fault(kinds[i], "");
-}
-
 /* POST /unified/generate of provider alone (fallback off). */
 static void
 generate_alone(struct itest_res *r, const char *provider, const char *prompt)
@@ -163,7 +152,8 @@ canned_answer(const char *kind, const char *path, const char *body)
 	json_decref(f);
 }
 
-TestSuite(provider_errors, .init = faults_reset, .fini = faults_reset);
+TestSuite(provider_errors, .init = itest_faults_reset,
+    .fini = itest_faults_reset);
 
 ParameterizedTestParameters(provider_errors, mapping)
 {
