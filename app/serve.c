@@ -122,12 +122,16 @@ serve_request(struct request *req, struct response *res)
 	struct router_match m;
 	enum cors_verdict v;
 	enum err e;
+	bool bad_id;
 
 	/* The OpenAI-compatible API answers errors as OpenAI does. */
 	res->oai = strncmp(req->path, "/v1/", 4) == 0;
-	if (serve_reqid(req, res) != ERR_OK)
-		return;
+	bad_id = serve_reqid(req, res) != ERR_OK;
+	/* The CORS headers go on every answer: a page of an allowed
+	 * origin reads the error of its bad X-Request-Id too. */
 	v = serve_cors(req, res);
+	if (bad_id)
+		return;
 	/* A page of another origin may not even make the request: its
 	 * side effects happen before a browser would hide the answer. */
 	if (v == CORS_DENIED && !cors_is_preflight(req->method,

@@ -16,15 +16,16 @@
 #include "lib/db/jobs.h"
 #include "lib/json/jobview.h"
 #include "lib/gen/genreq.h"
+#include "lib/gen/record.h"
 
-static const char *const statuses[] = { "pending", "running", "completed",
-    "failed", NULL };
-
+/* True when v names a state a job shows (lib/gen/record.c's table). */
 static bool
-one_of(const char *v, const char *const *names)
+status_known(const char *v)
 {
-	for (; *names != NULL; names++)
-		if (strcmp(v, *names) == 0)
+	int st;
+
+	for (st = 0; st < JOB_STATUS__MAX; st++)
+		if (strcmp(v, record_status_name((enum job_status)st)) == 0)
 			return true;
 	return false;
 }
@@ -53,9 +54,9 @@ jobs_query(struct request *req, struct response *res, struct db_jobs_query *q)
 	if (auth_project(req, res, q->project_id, true, &q->project_id) !=
 	    ERR_OK)
 		return res->err;
-	if (q->status && !one_of(q->status, statuses))
+	if (q->status && !status_known(q->status))
 		return req_fail(res, ERR_BAD_QUERY, "status: must be pending, "
-		    "running, completed or failed");
+		    "queued, running, completed, failed or cancelled");
 	if (q->provider && (strlen(q->provider) > 32 || !*q->provider))
 		return req_fail(res, ERR_BAD_QUERY, "provider: too long");
 	if ((q->since && !time_iso_check(q->since)) ||

@@ -503,3 +503,39 @@ itest_project_make(const char *id)
 	    NULL), ERR_OK, "project %s", id);
 	itest_db_close(&cfg, &db);
 }
+
+/* The sandbox's protocols, for what every one of them gets. */
+static const char *const sb_all[] = { "leonardo", "runware", "gemini",
+    "comfyui", "ollama" };
+
+void
+itest_faults_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sb_all) / sizeof(sb_all[0]); i++)
+		itest_fault(sb_all[i], "");
+}
+
+void
+itest_sandbox_forget_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sb_all) / sizeof(sb_all[0]); i++)
+		itest_sandbox_forget(sb_all[i]);
+}
+
+size_t
+itest_sandbox_total(void)
+{
+	json_t *log;
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(sb_all) / sizeof(sb_all[0]); i++) {
+		log = itest_sandbox_requests(sb_all[i]);
+		n += json_array_size(log);
+		json_decref(log);
+	}
+	return n;
+}

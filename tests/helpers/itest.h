@@ -83,6 +83,12 @@ size_t		 itest_sandbox_count(const char *kind, const char *method,
 int		 itest_sandbox_concurrency(const char *kind, bool reset);
 /* Empties that log. */
 void		 itest_sandbox_forget(const char *kind);
+/* Resets the faults of every protocol, without waiting for circuits. */
+void		 itest_faults_reset(void);
+/* Empties the request log of every protocol. */
+void		 itest_sandbox_forget_all(void);
+/* How many requests every protocol's log holds, summed. */
+size_t		 itest_sandbox_total(void);
 /* Opens db on the test stack's database ($IMAGEGEN_TEST_DB), with cfg
  * loaded from the environment and lg writing to stderr. ERR_OK, or the
  * configuration error (its message printed). Close with itest_db_close(). */

@@ -4,7 +4,8 @@
  * done, then lists the SaveImage outputs; GET /view serves them (PNG).
  * The node_errors fault queues with a validation error for one node, as
  * ComfyUI does when other outputs were good: for the SaveImage node, that
- * output is then not run (no images in the history).
+ * output is then not run (no images in the history). The no_outputs
+ * fault finishes every job without outputs.
  * Not here: faults common to every protocol (server.c).
  */
 #include <stdio.h>
@@ -100,6 +101,8 @@ queue(struct sb_port *p, const struct sb_req *rq, const struct sb_faults *f,
 	j->polls_left = f->pending_polls;
 	if (strcmp(f->node_errors, j->node) == 0)
 		j->n = 0;		/* our output failed validation */
+	if (f->no_outputs)
+		j->n = 0;		/* ran, saved nothing */
 	sb_json(rs, 200, json_pack("{s:s,s:i,s:o}", "prompt_id", j->id,
 	    "number", (int)p->next_job, "node_errors", queued_errors(f)));
 	pthread_mutex_unlock(&p->lock);

@@ -47,6 +47,9 @@ struct sb_faults {
 					   the one sent (a misconfigured one) */
 	char	node_errors[16];	/* ComfyUI queues with node_errors for
 					   this node id (its output not run) */
+	bool	no_outputs;		/* ComfyUI finishes without outputs */
+	char	body[1024];		/* answered as is (JSON), with status
+					   or 200, instead of the protocol */
 };
 
 /* An async job (Leonardo generation, ComfyUI prompt). */

@@ -131,7 +131,7 @@ static json_t *
 faults_render(const struct sb_faults *f)
 {
 	return json_pack("{s:I,s:i,s:i,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:i,"
-	    "s:i,s:s,s:s,s:s,s:s,s:s}", "latency_ms",
+	    "s:i,s:s,s:s,s:s,s:s,s:s,s:b,s:s}", "latency_ms",
 	    (json_int_t)f->latency_ms, "status",
 	    f->status, "retry_after", f->retry_after, "malformed", f->malformed,
 	    "truncate_image", f->truncate_image, "oversize_image",
@@ -140,7 +140,8 @@ faults_render(const struct sb_faults *f)
 	    "think_tokens", (json_int_t)f->think_tokens, "pending_polls",
 	    f->pending_polls, "count", f->count, "path", f->path,
 	    "image_url", f->image_url, "finish_reason", f->finish_reason,
-	    "key", f->key, "node_errors", f->node_errors);
+	    "key", f->key, "node_errors", f->node_errors, "no_outputs",
+	    f->no_outputs, "body", f->body);
 }
 
 static void
@@ -156,7 +157,7 @@ static const char *const fault_keys[] = {
 	"latency_ms", "status", "retry_after", "malformed", "truncate_image",
 	"oversize_image", "hang", "wrong_auth", "missing_model", "nonsense",
 	"think_tokens", "pending_polls", "count", "path", "image_url",
-	"finish_reason", "key", "node_errors",
+	"finish_reason", "key", "node_errors", "no_outputs", "body",
 };
 
 /* The first key of j that is no fault (a misspelled one would inject
@@ -208,6 +209,8 @@ faults_parse(const json_t *j, struct sb_faults *f)
 	faults_string(j, "key", f->key, sizeof(f->key));
 	faults_string(j, "node_errors", f->node_errors,
 	    sizeof(f->node_errors));
+	f->no_outputs = json_is_true(json_object_get(j, "no_outputs"));
+	faults_string(j, "body", f->body, sizeof(f->body));
 }
 
 void
@@ -330,6 +333,13 @@ dispatch_one(struct sb_port *p, const struct sb_req *rq, struct sb_resp *rs)
 		sb_hang(p);
 	if (f.latency_ms > 0)
 		sb_sleep(f.latency_ms);
+	if (f.body[0] != '\0') {	/* a canned answer, as given */
+		rs->status = f.status ? f.status : 200;
+		rs->body = strdup(f.body);
+		rs->len = strlen(rs->body);
+		rs->ctype = "application/json";
+		return;
+	}
 	if (f.status >= 400) {
 		sb_json(rs, f.status, sb_error_body(p->kind, f.status,
 		    "injected fault"));
