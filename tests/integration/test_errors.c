@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -290,19 +291,45 @@ Test(errors_own, prompt_too_long)
 	free(b);
 }
 
-/* DELETE of a job that already ended. */
-Test(errors_own, cancelled)
+/* A client waiting on a job that is cancelled meanwhile (DELETE of a
+ * finished job removes its images instead: test_storage). A child
+ * process waits until the sandbox holds the call, finds the running job
+ * and cancels it; the waiting client gets 409 cancelled. */
+static void
+cancel_running_gemini_job(void)
 {
-	struct itest_res r, d;
+	struct itest_res l, d;
 	char path[128];
+	int i;
 
-	generate(&r, "default");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	snprintf(path, sizeof(path), "/unified/jobs/%s", itest_str(&r,
-	    "generation_id"));
+	for (i = 0; i < 500 && itest_sandbox_in_flight("gemini") < 1; i++)
+		usleep(10000);
+	itest_get(&l, "/unified/jobs?limit=1");	/* newest first: ours */
+	snprintf(path, sizeof(path), "/unified/jobs/%s", json_string_value(
+	    json_object_get(json_array_get(json_object_get(l.json, "items"), 0),
+	    "generation_id")));
 	itest_call(&d, "DELETE", path, NULL, NULL, 0);
-	assert_row(&d, "cancelled");
-	itest_res_fini(&d);
+	if (d.status != 200)
+		fprintf(stderr, "list %ld %.300s\nDELETE %s: %ld %.300s\n", l.status,
+		    l.body, path, d.status, d.body);
+	_exit(d.status == 200 ? 0 : 1);
+}
+
+Test(errors_own, cancelled, .timeout = 60)
+{
+	struct itest_res r;
+	pid_t kid;
+	int st = -1;
+
+	itest_fault("gemini", "{\"latency_ms\":1800}");
+	kid = fork();
+	cr_assert_neq(kid, -1);
+	if (kid == 0)
+		cancel_running_gemini_job();
+	generate(&r, "default");
+	cr_assert_eq(waitpid(kid, &st, 0), kid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the DELETE failed");
+	assert_row(&r, "cancelled");
 	itest_res_fini(&r);
 }
 
