@@ -249,8 +249,9 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 /*
  * The statistics of jobs created since $1 (of project $2, NULL: any) as
  * one JSON object. Per provider: requests are the jobs that tried it,
- * attempts its tries (several per job with retries and fallbacks);
- * totals count each job once. Optimization reads what each job's
+ * attempts its tries (several per job with retries and fallbacks), and
+ * the prompts it was given shortened (optimized, characters_saved: by
+ * the provider that served the job); totals count each job once. Optimization reads what each job's
  * prompt_meta.prompt_validation recorded. Storage is what the images
  * table holds now (not windowed).
  */
@@ -278,6 +279,9 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
     "'p99_generation_ms', percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) "\
     "FILTER (WHERE outcome = 'ok'), "					\
     "'mean_optimization_ms', avg(optimize_ms), "			\
+    "'optimized', (SELECT count(*) FROM pvo WHERE pvo.provider = a.p), "\
+    "'characters_saved', (SELECT coalesce(sum(orig - opt), 0) FROM pvo "\
+    "WHERE pvo.provider = a.p), "					\
     "'images', coalesce(max(img.n), 0), 'bytes', coalesce(max(img.b), 0)) "\
     "AS o FROM a LEFT JOIN img ON img.provider = a.p GROUP BY a.p), "
 #define STATS_TOTALS							\
@@ -302,8 +306,9 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 #define STATS_OPTIMIZATION						\
     "pv AS (SELECT v->>'method' AS method, v->>'fallback_reason' AS why, "\
     "(v->>'original_length')::bigint AS orig, "			\
-    "(v->>'optimized_length')::bigint AS opt, ms FROM (SELECT "		\
-    "prompt_meta->'prompt_validation' AS v, optimize_ms AS ms FROM jw "	\
+    "(v->>'optimized_length')::bigint AS opt, ms, provider FROM (SELECT "\
+    "prompt_meta->'prompt_validation' AS v, optimize_ms AS ms, provider "\
+    "FROM jw "								\
     "WHERE prompt_meta ? 'prompt_validation') s), "			\
     "pvo AS (SELECT * FROM pv WHERE method IN ('ollama', 'local')), "	\
     "opt AS (SELECT json_build_object('prompts', (SELECT count(*) FROM pv), "\
@@ -324,7 +329,7 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
     "$2::text IS NULL OR project_id = $2) "
 
 static const char jobs_stats_sql[] =
-    "WITH " STATS_JOBS STATS_PROVIDERS STATS_TOTALS STATS_OPTIMIZATION
+    "WITH " STATS_JOBS STATS_OPTIMIZATION STATS_PROVIDERS STATS_TOTALS
     STATS_STORAGE
     "SELECT json_build_object('providers', coalesce((SELECT json_agg(o "
     "ORDER BY o->>'provider') FROM prov), '[]'::json), 'totals', (SELECT "

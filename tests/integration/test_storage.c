@@ -546,6 +546,32 @@ saved_of(const struct itest_res *g)
 	return num(v, "original_length") - num(v, "optimized_length");
 }
 
+/* The row of provider p in stats r has the characters saved of those
+ * of jobs g and h it served. */
+static void
+expect_provider_saved(const struct itest_res *r, const char *p,
+    const struct itest_res *g, const struct itest_res *h)
+{
+	const json_t *rows = json_object_get(r->json, "providers"), *row;
+	json_int_t want = 0, n = 0;
+	size_t i;
+
+	cr_assert_not_null(p);
+	if (strcmp(itest_str(g, "provider"), p) == 0)
+		want += saved_of(g), n++;
+	if (strcmp(itest_str(h, "provider"), p) == 0)
+		want += saved_of(h), n++;
+	json_array_foreach(rows, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "provider")),
+		    p) == 0) {
+			cr_expect_eq(num(row, "optimized"), n, "%s", r->body);
+			cr_expect_eq(num(row, "characters_saved"), want, "%s",
+			    r->body);
+			return;
+		}
+	cr_assert_fail("no row of %s: %s", p, r->body);
+}
+
 Test(storage, stats_show_what_optimization_saved, .timeout = 90)
 {
 	struct itest_res g, h, r;
@@ -573,6 +599,9 @@ Test(storage, stats_show_what_optimization_saved, .timeout = 90)
 	    "%s", r.body);
 	cr_expect_eq(num(json_object_get(o, "fallback_reasons"),
 	    "ollama_unreachable"), 1, "%s", r.body);
+	/* Per provider: the prompts of the jobs it served. */
+	expect_provider_saved(&r, itest_str(&g, "provider"), &g, &h);
+	expect_provider_saved(&r, itest_str(&h, "provider"), &g, &h);
 	itest_res_fini(&r);
 	itest_res_fini(&g);
 	itest_res_fini(&h);
