@@ -37,7 +37,7 @@ Q	?= @
 DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
 .PHONY: all deps npm-deps run stop test unit integration bench check-deep clean \
-	status reload sandbox
+	status reload sandbox install-web
 
 all: build/rel/imagegen
 
@@ -135,6 +135,21 @@ status:
 
 reload:
 	@sh app/stack.sh reload run
+
+# The static pages nginx serves (/docs, /openapi.json, the studio at /),
+# where nginx/imagegen.conf reads them: make install-web [DESTDIR=...].
+WEB_DIR	:= /usr/share/imagegen
+install-web: npm-deps
+	@install -d -m 0755 $(DESTDIR)$(WEB_DIR)/docs/swagger \
+	    $(DESTDIR)$(WEB_DIR)/docs/node_modules $(DESTDIR)$(WEB_DIR)/app
+	@install -m 0644 docs/openapi.json $(DESTDIR)$(WEB_DIR)/docs/
+	@install -m 0644 docs/swagger/* $(DESTDIR)$(WEB_DIR)/docs/swagger/
+	@rm -rf $(DESTDIR)$(WEB_DIR)/docs/node_modules/swagger-ui-dist \
+	    $(DESTDIR)$(WEB_DIR)/app/studio
+	@cp -R docs/node_modules/swagger-ui-dist $(DESTDIR)$(WEB_DIR)/docs/node_modules/
+	@cp -R app/studio $(DESTDIR)$(WEB_DIR)/app/
+	@chmod -R u=rwX,go=rX $(DESTDIR)$(WEB_DIR)
+	@echo "static pages in $(DESTDIR)$(WEB_DIR)"
 
 # --- tests -----------------------------------------------------------------
 test: deps

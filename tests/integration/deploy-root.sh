@@ -21,6 +21,7 @@ render() {
 	    -e "s|/run/imagegen|$D/run/imagegen|g" \
 	    -e "s|/var/lib/imagegen|$D/var/lib/imagegen|g" \
 	    -e "s|/var/log/imagegen|$D/var/log/imagegen|g" \
+	    -e "s|/usr/share/imagegen|$D/usr/share/imagegen|g" \
 	    -e "s|^User=imagegen$|User=$U|" -e "s|^Group=imagegen$|Group=$U|" \
 	    -e "s|[[:space:]]imagegen[[:space:]]*imagegen[[:space:]]| $U $U |" \
 	    -e "s|[[:space:]]imagegen[[:space:]]*adm[[:space:]]| $U adm |" "$1"
@@ -85,6 +86,8 @@ install_root() {	# BIN
 	mkdir -p "$D/run/imagegen"	# RuntimeDirectory=
 	chown $U: "$D/run/imagegen"
 	chmod "$(key imagegen RuntimeDirectoryMode)" "$D/run/imagegen"
+	# The static pages, as the README installs them.
+	make -s -C "$ROOT" --no-print-directory install-web DESTDIR="$D" >/dev/null
 }
 
 env_file() {	# DBURL SB_BASE WAIT_PORT

@@ -17,6 +17,7 @@
 
 #include <criterion/criterion.h>
 
+#include "lib/core/util.h"
 #include "tests/helpers/itest.h"
 
 /* Runs sh -c cmd; returns its exit status, output in out. */
@@ -163,6 +164,39 @@ deploy_fetch_image(const char *dir, const char *local_url)
 	itest_res_fini(&r);
 }
 
+/* The static pages of the install (make install-web), read by nginx's
+ * www-data workers: the studio, the spec and swagger-ui. */
+static void
+deploy_fetch_pages(void)
+{
+	static const struct {
+		const char	*path, *type, *has;
+	} pages[] = {
+		{ "/", "text/html", "studio.js" },
+		{ "/studio/studio.js", "javascript", "import" },
+		{ "/openapi.json", "application/json", "\"openapi\": \"3.1" },
+		{ "/docs/", "text/html", "imagegen-init.js" },
+		{ "/docs/swagger-ui-bundle.js", "javascript", "SwaggerUI" },
+	};
+	struct itest_res r;
+	char *ct;
+	size_t i;
+
+	for (i = 0; i < NELEM(pages); i++) {
+		itest_get(&r, pages[i].path);
+		cr_assert_eq(r.status, 200, "GET %s: %ld", pages[i].path,
+		    r.status);
+		ct = itest_header(&r, "Content-Type");
+		cr_assert(ct && strstr(ct, pages[i].type), "%s: %s",
+		    pages[i].path, ct ? ct : "no Content-Type");
+		free(ct);
+		cr_assert(memmem(r.body, r.len, pages[i].has,
+		    strlen(pages[i].has)) != NULL, "%s lacks %s", pages[i].path,
+		    pages[i].has);
+		itest_res_fini(&r);
+	}
+}
+
 /* The scratch root of the test below (its .fini stops and removes it). */
 static char deploy_dir[] = "/tmp/imagegen-deploy-XXXXXX";
 
@@ -237,6 +271,7 @@ Test(deploy, production_install_serves_its_images, .fini = deploy_down,
 	deploy_fetch_image(deploy_dir, json_string_value(json_object_get(img,
 	    "local_url")));
 	itest_res_fini(&r);
+	deploy_fetch_pages();
 }
 
 /* At boot the database may not be up yet: the migrations unit fails (and
