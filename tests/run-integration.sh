@@ -112,4 +112,16 @@ if grep -E 'killing it' "$ROOT/var/test/log/imagegen.log" >/dev/null 2>&1; then
 	echo "0 1 0" >"$LOGS/worker-kills.count"
 	rc=1
 fi
+# A master that did not get to "stopped" was killed by stack.sh (10 s):
+# whatever it or its workers had to report is lost.
+started=$(grep -c '"role":"master","msg":"master started' \
+    "$ROOT/var/test/log/imagegen.log" 2>/dev/null)
+stopped=$(grep -c '"role":"master","msg":"stopped"' \
+    "$ROOT/var/test/log/imagegen.log" 2>/dev/null)
+if [ "${started:-0}" != "${stopped:-0}" ]; then
+	echo "FAIL  the master did not stop by itself ($started started," \
+	    "$stopped stopped): stack.sh killed it after 10 s"
+	echo "0 1 0" >"$LOGS/master-stop.count"
+	rc=1
+fi
 exit $rc
