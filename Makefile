@@ -194,11 +194,13 @@ build/fuzz/obj/%.o: %.c
 	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	    -MMD -MP -c $< -o $@
 
-build/fuzz/%: tests/fuzz/%.c $(fuzz_OBJ)
+FUZZ_KIT := build/fuzz/obj/tests/fuzz/fuzzkit.o
+
+build/fuzz/%: tests/fuzz/%.c $(fuzz_OBJ) $(FUZZ_KIT)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
-	    $(fuzz_OBJ) $(LDLIBS)
+	    $(fuzz_OBJ) $(FUZZ_KIT) $(LDLIBS)
 
 build/plain/%.o: %.c
 	@mkdir -p $(@D)

@@ -5,11 +5,11 @@
  * plain digits (18 at most, spaces around) are their own value.
  * Not here: capping the wait (RETRY_AFTER_CAP_S, lib/gen/engine.c).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/http/http.h"
+#include "tests/fuzz/fuzzkit.h"
 
 #define NOW_S	1764000000L	/* 2025-11-24 */
 
@@ -34,10 +34,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	long got, want;
 	char *s;
 
-	if ((s = malloc(size + 1)) == NULL)
+	if ((s = fuzzkit_str_dup(data, size)) == NULL)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
 	got = http_retry_after_parse(s, NOW_S);
 	if (got < -1)
 		abort();

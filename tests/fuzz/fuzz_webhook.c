@@ -14,9 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "lib/gen/deliver.h"
+#include "tests/fuzz/fuzzkit.h"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -58,51 +57,21 @@ internal(const char *host)
 	return false;
 }
 
-/* Aborts when curl reads the accepted url otherwise. */
-static void
-check_accepted(const char *url, const char *allow)
-{
-	char *host = NULL, *scheme = NULL, *user = NULL, h[300];
-	CURLU *u = curl_url();
-
-	if (u == NULL)
-		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		abort();
-	if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http"))
-		abort();
-	/* An IPv6 host comes in brackets: the list names it without. */
-	snprintf(h, sizeof(h), "%.*s", (int)strlen(host) - 2 *
-	    (host[0] == '['), host + (host[0] == '['));
-	if (internal(h) && !listed(allow, h))
-		abort();
-	curl_free(host);
-	curl_free(scheme);
-	curl_free(user);
-	curl_url_cleanup(u);
-}
-
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *s, *nl, *url, *allow = "";
-	char why[512];
+	char *s, *url, *allow, why[512], host[8192];
 
-	if ((s = malloc(size + 1)) == NULL)
+	if ((s = fuzzkit_str_dup(data, size)) == NULL)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
-	url = s;
-	if ((nl = strchr(s, '\n')) != NULL) {
-		*nl = '\0';
-		allow = s;
-		url = nl + 1;
+	fuzzkit_split(s, &allow, &url);
+	if (allow == NULL)
+		allow = "";
+	if (deliver_url_check(url, allow, why, sizeof(why)) == ERR_OK) {
+		(void)fuzzkit_curl_host(url, host, sizeof(host));
+		if (internal(host) && !listed(allow, host))
+			abort();
 	}
-	if (deliver_url_check(url, allow, why, sizeof(why)) == ERR_OK)
-		check_accepted(url, allow);
 	free(s);
 	return 0;
 }
