@@ -32,12 +32,14 @@ rel_OBJ	= $(patsubst %.c,build/rel/%.o,$(CORE_SRC))
 san_OBJ	= $(patsubst %.c,build/san/%.o,$(CORE_SRC))
 UNIT_BIN  := $(patsubst %.c,build/san/%,$(UNIT_SRC))
 ITEST_BIN := $(patsubst %.c,build/san/%,$(ITEST_SRC))
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 # Quiet by default; `make Q=` shows the commands.
 Q	?= @
 DEPS	 := $(shell find build -name '*.d' 2>/dev/null)
 
-.PHONY: all deps npm-deps run stop test unit integration bench check-deep clean \
-	status reload sandbox install-web
+.PHONY: all deps npm-deps run stop test test-build test-prune unit integration fuzz \
+	bench check-deep clean status reload sandbox install-web
 
 all: build/rel/imagegen
 
@@ -93,7 +95,8 @@ DEB_PKGS := build-essential pkg-config libfcgi-dev spawn-fcgi \
 	libcurl4-openssl-dev libjansson-dev libpq-dev libpcre2-dev \
 	libcriterion-dev uuid-dev libssl-dev libmagic-dev \
 	libmicrohttpd-dev libpng-dev zlib1g-dev libjpeg62-turbo-dev \
-	postgresql nginx-light curl wrk jq procps systemd chromium
+	postgresql nginx-light curl wrk jq procps systemd chromium \
+	clang libclang-rt-14-dev
 
 deps: npm-deps
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -152,13 +155,35 @@ install-web: npm-deps
 	@echo "static pages in $(DESTDIR)$(WEB_DIR)"
 
 # --- tests -----------------------------------------------------------------
+# make test builds with -k what it runs: a binary that does not build is
+# removed (test-prune) and counted as a failed test, never left out. Then
+# the unit tests, the integration tests against the test stack and, beside
+# them at a lower priority, the fuzz drivers' quick runs (tests/run-fuzz.sh);
+# then the summary, the skipped tests and the duration (tests/summary.sh).
+TEST_BUILT = build/san/imagegen build/rel/imagegen $(SANDBOX_BIN) \
+	$(UNIT_BIN) $(ITEST_BIN) $(FUZZ_BIN)
+
 test: deps
-	@rm -f build/test-logs/*.count
-	@$(MAKE) --no-print-directory unit; u=$$?; \
-	$(MAKE) --no-print-directory integration; i=$$?; \
-	cat build/test-logs/*.count 2>/dev/null | awk '{ p += $$1; f += $$2 } \
-	    END { printf "test: %d passed, %d failed\n", p, f }'; \
-	[ $$u = 0 ] && [ $$i = 0 ]
+	@t0=$$(date +%s); rm -rf build/test-logs; mkdir -p build/test-logs; \
+	$(MAKE) --no-print-directory -k test-build || \
+	    $(MAKE) --no-print-directory test-prune; \
+	sh tests/run-unit.sh $(UNIT_BIN); u=$$?; \
+	nice -n 10 sh tests/run-fuzz.sh $(FUZZ_BIN) \
+	    >build/test-logs/fuzz.out 2>&1 & fz=$$!; \
+	sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN); i=$$?; \
+	wait $$fz; f=$$?; cat build/test-logs/fuzz.out; \
+	sh tests/summary.sh $$t0 $$u $$i $$f
+
+test-build: $(TEST_BUILT)
+	@:
+
+# After a failed make -k: what is not up to date (its build failed) goes,
+# so that the runners count it as failed rather than run an older build.
+test-prune:
+	@n=0; for b in $(TEST_BUILT); do \
+	    $(MAKE) -q --no-print-directory $$b 2>/dev/null && continue; \
+	    echo "  NOT BUILT $$b"; rm -f $$b; n=$$((n + 1)); done; \
+	[ $$n -gt 0 ] || echo "0 1 0" >build/test-logs/build.count
 
 unit: $(UNIT_BIN)
 	@sh tests/run-unit.sh $(UNIT_BIN)
@@ -167,14 +192,16 @@ unit: $(UNIT_BIN)
 integration: build/san/imagegen build/rel/imagegen $(SANDBOX_BIN) $(ITEST_BIN)
 	@sh tests/run-integration.sh build/san/imagegen $(ITEST_BIN)
 
-# --- deep checks: libFuzzer drivers (clang) and valgrind over unit tests -----
-FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BIN  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+fuzz: $(FUZZ_BIN)
+	@sh tests/run-fuzz.sh $(FUZZ_BIN)
+
+# --- fuzz drivers (libFuzzer, clang); deep checks: their long runs, valgrind -
 fuzz_OBJ   = $(patsubst %.c,build/fuzz/obj/%.o,$(CORE_SRC))
 plain_OBJ  = $(patsubst %.c,build/plain/%.o,$(CORE_SRC))
 PLAIN_UNIT := $(patsubst %.c,build/plain/%,$(UNIT_SRC))
-FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer
-DEEP_PKGS := clang libclang-rt-14-dev valgrind
+FUZZ_SAN  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+DEEP_PKGS := valgrind
 
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -182,11 +209,13 @@ build/fuzz/obj/%.o: %.c
 	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	    -MMD -MP -c $< -o $@
 
-build/fuzz/%: tests/fuzz/%.c $(fuzz_OBJ)
+FUZZ_KIT := build/fuzz/obj/tests/fuzz/fuzzkit.o
+
+build/fuzz/%: tests/fuzz/%.c $(fuzz_OBJ) $(FUZZ_KIT)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(ALL_CFLAGS) -O1 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
-	    $(fuzz_OBJ) $(LDLIBS)
+	    $(fuzz_OBJ) $(FUZZ_KIT) $(LDLIBS)
 
 build/plain/%.o: %.c
 	@mkdir -p $(@D)

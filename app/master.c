@@ -102,6 +102,8 @@ static void
 master_retire(struct master *m, pid_t pid)
 {
 	if (m->nretired == RETIRED_MAX) {
+		log_warn(&m->log, "worker %ld not waited for (%d already "
+		    "stopping); killing it", (long)pid, RETIRED_MAX);
 		kill(pid, SIGKILL);
 		return;
 	}

@@ -92,6 +92,9 @@ pg_down() {
 
 app_env() {
 	export DATABASE_URL="$DBURL" STORAGE_DIR="$STORAGE" LOG_FILE="$LOG/imagegen.log"
+	# The sanitizer build's options for the service alone, not for the
+	# tests that start it (tests/run-integration.sh: LeakSanitizer).
+	[ -z "${IMAGEGEN_SAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$IMAGEGEN_SAN_OPTIONS"
 	export SPOOL_DIR="$VAR/spool" CIRCUIT_FILE="$VAR/run/circuits"
 	export METRICS_FILE="$VAR/run/metrics"
 	export RUNNER_WAIT_LISTEN="127.0.0.1:$WAIT_PORT"

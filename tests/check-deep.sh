@@ -1,8 +1,10 @@
 #!/bin/sh
 # tests/check-deep.sh - make check-deep: each libFuzzer driver for
 # FUZZ_SECONDS (default 60) on its corpus under tests/fuzz/corpus/NAME/
-# (new inputs are kept there), then valgrind memcheck over every unit test
-# binary (plain build), demanding zero errors and zero definite leaks,
+# (new inputs are kept there, to be committed; crash inputs go to
+# build/deep-logs), ASan and UBSan halting on the first report as in
+# make test's short runs (tests/run-fuzz.sh), then valgrind memcheck over
+# every unit test binary (plain build), demanding zero errors and zero definite leaks,
 # then the security tests and fault drills with their figures.
 # Prints what ran and for how long. Usage: check-deep.sh "fuzzers" "tests"
 # Not here: building (Makefile).
@@ -15,7 +17,9 @@ for f in $FUZZERS; do
 	name=$(basename "$f" | sed 's/^fuzz_//')
 	corpus=tests/fuzz/corpus/$name; mkdir -p "$corpus"
 	t0=$(date +%s)
-	if "$f" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
+	if ASAN_OPTIONS=halt_on_error=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    "$f" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix="$LOGS/$name-" "$corpus" >"$LOGS/fuzz-$name.log" 2>&1; then
 		runs=$(grep -o 'Done [0-9]* runs' "$LOGS/fuzz-$name.log" | tail -n 1)
 		printf 'ok    fuzz %-12s %4ss  %s, corpus %s files\n' "$name" \

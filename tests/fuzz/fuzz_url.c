@@ -11,66 +11,41 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include "lib/gen/fetch.h"
 #include "lib/http/url.h"
+#include "tests/fuzz/fuzzkit.h"
 
 #define LIST	"cdn.leonardo.ai,im.runware.ai,localhost"
 
 int	LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-/* curl's host, scheme and user of url; aborts on what must not pass. */
+/* Aborts on what must not pass: what curl reads otherwise, or a host
+ * that is not base's and not https on a listed host. */
 static void
 check_passed(const char *url, const char *base, enum fetch_verdict v)
 {
-	char *host = NULL, *scheme = NULL, *user = NULL;
+	char host[8192];
 	struct http_url b;
-	const char *h;
-	size_t n;
-	bool same;
-	CURLU *u = curl_url();
+	bool https = fuzzkit_curl_host(url, host, sizeof(host)), same;
 
-	if (u == NULL)
-		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		abort();		/* passed, yet curl reads it otherwise */
-	if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http"))
-		abort();
-	h = host + (host[0] == '[');
-	n = strlen(h) - (host[0] == '[');
 	same = base != NULL && http_url_parse(base, &b) == ERR_OK &&
-	    strlen(b.host) == n && strncasecmp(b.host, h, n) == 0;
-	if (!same && (v != FETCH_PUBLIC || strcasecmp(scheme, "https") != 0 ||
+	    strcasecmp(b.host, host) == 0;
+	if (!same && (v != FETCH_PUBLIC || !https ||
 	    !(strcasecmp(host, "cdn.leonardo.ai") == 0 ||
 	    strcasecmp(host, "im.runware.ai") == 0 ||
 	    strcasecmp(host, "localhost") == 0)))
-		abort();		/* not base's: https on a listed host */
-	curl_free(host);
-	curl_free(scheme);
-	curl_free(user);
-	curl_url_cleanup(u);
+		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *s, *nl, *url, *base = NULL;
+	char *s, *url, *base;
 	enum fetch_verdict v;
 
-	if ((s = malloc(size + 1)) == NULL)
+	if ((s = fuzzkit_str_dup(data, size)) == NULL)
 		return 0;
-	memcpy(s, data, size);
-	s[size] = '\0';
-	url = s;
-	if ((nl = strchr(s, '\n')) != NULL) {
-		*nl = '\0';
-		base = s;
-		url = nl + 1;
-	}
+	fuzzkit_split(s, &base, &url);
 	v = fetch_url_check(url, base, LIST);
 	if (v != FETCH_REFUSED)
 		check_passed(url, base, v);
