@@ -28,6 +28,7 @@ static const char *const json_h[] = { "Content-Type: application/json",
     NULL };
 static char dir[1024];
 static bool mounted;
+static int mount_errno;
 
 static void
 setup(void)
@@ -37,10 +38,7 @@ setup(void)
 	mkdir(itest_var("storage/images"), 0755);
 	mkdir(dir, 0755);
 	mounted = mount("tmpfs", dir, "tmpfs", 0, "size=64k,mode=0755") == 0;
-	if (!mounted)
-		fprintf(stderr, "disk-full drill: cannot mount a tmpfs (%s); "
-		    "the injected ENOSPC unit test covers this case\n",
-		    strerror(errno));
+	mount_errno = mounted ? 0 : errno;
 	itest_fault("gemini", "");
 }
 
@@ -112,8 +110,11 @@ Test(disk_full, answers_507_leaves_nothing_and_recovers, .timeout = 60)
 	struct itest_res r;
 	char path[1100];
 
+	/* Not root, or no mount in a container: a skip, listed by make
+	 * test (the injected ENOSPC unit test still covers the code). */
 	if (!mounted)
-		return;		/* said in setup; covered by the unit test */
+		cr_skip_test("cannot mount a tmpfs over %s: %s", dir,
+		    strerror(mount_errno));
 	fill(4096);		/* a sandbox image is ~18 KB */
 	generate(&r);
 	cr_assert_eq(r.status, 507, "%s", r.body);
