@@ -333,6 +333,8 @@ async function main() {
 	    expect: 200 });
 	await call('POST', '/unified/validate-prompt', { body: { prompt: '' },
 	    expect: 422 });
+	await call('POST', '/unified/validate-prompt', { body: { prompt:
+	    'a b '.repeat(3000) }, expect: 400 });
 	const q = await call('POST', '/unified/validate-prompt', { body:
 	    { prompt: long }, headers: { Prefer: 'respond-async' } });
 	if (q.status === 202)
@@ -352,6 +354,8 @@ async function main() {
 	    expect: 422 });
 	await call('POST', '/unified/generate', { body: { prompt: fox,
 	    project_id: 'nosuchproject' }, expect: 404 });
+	await call('POST', '/unified/generate', { body: { prompt:
+	    'a'.repeat(70000) }, expect: 413 });
 	await call('POST', '/unified/generate', { body: 'a fox', headers:
 	    { 'Content-Type': 'text/plain' }, expect: 415 });
 	await call('POST', '/unified/generate/quick', { body: { prompt: fox,
@@ -367,6 +371,8 @@ async function main() {
 	    { Prefer: 'respond-async' }, expect: 202 });
 	if (b.headers.get('location'))
 		await call('GET', b.headers.get('location'), { expect: 200 });
+	await call('POST', '/unified/generate/batch?dry_run=1', { body:
+	    { requests: [{ prompt: fox }] }, expect: 200 });
 	await call('POST', '/unified/generate/batch', { body: { requests: [] },
 	    expect: 422 });
 	await call('GET', `/unified/batches/${NOPE}`, { expect: 404 });
@@ -397,6 +403,20 @@ async function main() {
 		    { expect: 200 });
 	}
 	await call('DELETE', `/unified/jobs/${NOPE}`, { expect: 404 });
+
+	// A webhook that nobody answers: the job shows its deliveries.
+	const h = await call('POST', '/unified/generate', { body: { prompt: fox,
+	    provider: 'gemini', webhook_url: 'http://127.0.0.1:9/hook' },
+	    expect: 200 });
+	for (let i = 0; i < 100; i++) {
+		const j = await fetch(`${base}/unified/jobs/${h.json?.generation_id}`,
+		    { headers: { Authorization: `Bearer ${key}` } })
+		    .then((x) => x.json());
+		if (j.webhook?.deliveries?.length) break;
+		await new Promise((res) => setTimeout(res, 50));
+	}
+	await call('GET', `/unified/jobs/${h.json?.generation_id}`,
+	    { expect: 200 });
 
 	// A provider that refuses: 502 with the attempts, a failed job; a
 	// slow one: a waiting client whose job is cancelled gets 409.
