@@ -21,20 +21,9 @@ TestSuite(spec, .init = itest_faults_clear);
 Test(spec, every_operation_answers_as_documented, .timeout = 180)
 {
 	static char out[OUT_MAX];
-	char cmd[1024];
-	size_t n = 0;
-	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "cd '%s/tests/node' && node "
-	    "spec_answers.mjs '%s' '%s' 2>&1", getenv("IMAGEGEN_ROOT"),
-	    itest_base(), getenv("IMAGEGEN_TEST_KEY"));
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	while (n < sizeof(out) - 1 && fgets(out + n, (int)(sizeof(out) - n),
-	    p) != NULL)
-		n += strlen(out + n);
-	st = pclose(p);
+	st = itest_node_client("spec_answers.mjs", out, sizeof(out));
 	cr_log_info("%s", out);
 	cr_assert_eq(st, 0, "node spec_answers.mjs:\n%s", out);
 	cr_assert_not_null(strstr(out, " answers checked, 0 failures"), "%s",

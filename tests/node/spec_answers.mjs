@@ -419,16 +419,18 @@ async function main() {
 	    { expect: 200 });
 
 	// A provider that refuses: 502 with the attempts, a failed job; a
-	// slow one: a waiting client whose job is cancelled gets 409.
+	// slow one (ComfyUI's history pending for ~3 s): a waiting client
+	// whose job is cancelled gets 409.
 	await fault('gemini', { status: 400 });
 	const f = await call('POST', '/unified/generate', { body: { prompt: fox,
 	    provider: 'gemini', fallback: false }, expect: 502 });
 	await call('GET', `/unified/jobs/${f.json?.error?.generation_id}`,
 	    { expect: 200 });
-	await fault('gemini', { latency_ms: 1500 });
+	await fault('gemini', null);
+	await fault('comfyui', { pending_polls: 30 });
 	const heron = `a slow heron ${Date.now()}`;
 	const waiting = call('POST', '/unified/generate', { body: { prompt:
-	    heron, provider: 'gemini', fallback: false }, expect: 409 });
+	    heron, provider: 'comfyui', fallback: false }, expect: 409 });
 	let slow;
 	for (let i = 0; i < 100 && !slow; i++) {
 		const l = await fetch(`${base}/unified/jobs?status=running`,
@@ -443,7 +445,7 @@ async function main() {
 	else
 		fail('the slow job', 'never seen running');
 	await waiting;
-	await fault('gemini', null);
+	await fault('comfyui', null);
 
 	await call('GET', '/unified/stats', { expect: 200 });
 	await call('GET', '/unified/stats?window=1h&project_id=default',
@@ -471,10 +473,17 @@ async function main() {
 			fail(`${o.method} ${o.path}`, 'no request sent to it');
 	console.log(`spec: ${operations.length} operations, ${answers} answers ` +
 	    `checked, ${failures.length} failures`);
-	process.exit(failures.length === 0 ? 0 : 1);
+	return failures.length === 0 ? 0 : 1;
 }
 
-main().catch((e) => {
+let rc = 1;
+try {
+	rc = await main();
+} catch (e) {
 	console.log(`FAIL  ${e.stack}`);
-	process.exit(1);
-});
+} finally {
+	// No fault left behind for the next test, whatever happened.
+	for (const kind of ['gemini', 'comfyui'])
+		await fault(kind, null).catch(() => {});
+}
+process.exit(rc);
