@@ -251,6 +251,23 @@ itest_var(const char *rel)
 }
 
 int
+itest_node_client(const char *script, char *out, size_t len)
+{
+	char cmd[2048];
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s/tests/node' && node '%s' '%s' "
+	    "'%s' 2>&1", itest_root(), script, itest_base(),
+	    getenv("IMAGEGEN_TEST_KEY") ? getenv("IMAGEGEN_TEST_KEY") : "");
+	out[0] = '\0';
+	cr_assert_not_null(p = popen(cmd, "r"), "%s", cmd);
+	while (n < len - 1 && fgets(out + n, (int)(len - n), p) != NULL)
+		n += strlen(out + n);
+	return pclose(p);
+}
+
+int
 itest_sandbox_port(const char *kind)
 {
 	static const char *const kinds[] = { "leonardo", "runware", "gemini",

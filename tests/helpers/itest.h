@@ -108,5 +108,9 @@ void		 itest_project_make(const char *id);
 int		 itest_stack(const char *cmd);
 /* Path under the test stack's var directory (static buffer). */
 const char	*itest_var(const char *rel);
+/* Runs "node SCRIPT BASE_URL KEY" in tests/node (a client pointed at the
+ * stack with the test key), its output and errors into out (NUL-ended,
+ * cut at len); returns pclose()'s status. */
+int		 itest_node_client(const char *script, char *out, size_t len);
 
 #endif

@@ -26,20 +26,10 @@ TestSuite(openai, .init = itest_faults_clear);
 Test(openai, the_official_sdk_generates_and_raises_typed_errors,
     .timeout = 120)
 {
-	char cmd[1024], out[OUT_MAX];
-	size_t n = 0;
-	FILE *p;
+	char out[OUT_MAX];
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "cd '%s/tests/node' && node "
-	    "openai_images.mjs '%s' '%s' 2>&1", getenv("IMAGEGEN_ROOT"),
-	    itest_base(), getenv("IMAGEGEN_TEST_KEY"));
-	p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	while (n < sizeof(out) - 1 && fgets(out + n, (int)(sizeof(out) - n),
-	    p) != NULL)
-		n += strlen(out + n);
-	st = pclose(p);
+	st = itest_node_client("openai_images.mjs", out, sizeof(out));
 	cr_log_info("%s", out);
 	cr_assert_eq(st, 0, "node openai_images.mjs:\n%s", out);
 	cr_assert_not_null(strstr(out, "checks: 8 ok, 0 failing"), "%s", out);
