@@ -300,9 +300,14 @@ up() {
 	wait_health
 	if [ "$NAME" = run ]; then cat <<MSG
 imagegen is up: http://127.0.0.1:$HTTP_PORT/  (try: curl -s http://127.0.0.1:$HTTP_PORT/health)
+  studio:   http://127.0.0.1:$HTTP_PORT/  (prompt, generate, gallery, dashboard)
+  API:      http://127.0.0.1:$HTTP_PORT/docs/ (OpenAPI: /openapi.json; OpenAI's
+            images API at /v1/images/generations), metrics: /metrics
   logs:     $LOG/imagegen.log (JSON lines), $VAR/nginx/*.log, $VAR/pg/postgres.log
   database: $DBURL
   images:   $STORAGE/images (served under /storage/)
+  commands: DATABASE_URL=$DBURL STORAGE_DIR=$STORAGE \\
+            $BIN keys|storage|doctor ...
   stop:     make stop
 MSG
 		app_env
@@ -310,10 +315,11 @@ MSG
   auth:     AUTH=off: no client keys asked, because nginx listens on
             127.0.0.1 only. Before listening elsewhere set AUTH=on in .env
             and make keys: $BIN keys create --project default
+            (with DATABASE_URL as above)
 MSG
 		else cat <<MSG
   auth:     AUTH=on: send Authorization: Bearer <key>; make one with
-            $BIN keys create --project default
+            $BIN keys create --project default (DATABASE_URL as above)
 MSG
 		fi
 		if [ -n "${SANDBOX_PROVIDERS:-}" ]; then cat <<MSG
