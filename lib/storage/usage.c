@@ -10,6 +10,10 @@
 #include "lib/storage/path.h"
 #include "lib/storage/usage.h"
 
+/* The empty file that keeps storage/images/ in a git checkout: ours, not
+ * an image nor an orphan. */
+#define STORE_PLACEHOLDER	"images/.gitkeep"
+
 enum err
 store_walk(const struct store_root *r, const char *project,
     store_walk_fn fn, void *arg)
@@ -34,6 +38,8 @@ store_walk(const struct store_root *r, const char *project,
 	if ((fts = fts_open(paths, FTS_PHYSICAL | FTS_NOCHDIR, NULL)) == NULL)
 		return ERR_STORAGE;
 	while ((f = fts_read(fts)) != NULL) {
+		if (strcmp(f->fts_path + skip, STORE_PLACEHOLDER) == 0)
+			continue;
 		if (f->fts_info == FTS_DNR || f->fts_info == FTS_ERR ||
 		    f->fts_info == FTS_NS)
 			e = ERR_STORAGE;

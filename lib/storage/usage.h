@@ -21,7 +21,8 @@ typedef void	(*store_walk_fn)(void *arg, const char *rel,
 
 /*
  * Calls fn for every non-directory under r's images/ (only
- * images/{project}/ when project is not NULL), never following a link.
+ * images/{project}/ when project is not NULL), never following a link,
+ * but images/.gitkeep (a checkout's placeholder).
  * A missing folder is empty (ERR_OK); ERR_STORAGE when it cannot be read.
  */
 enum err	store_walk(const struct store_root *r, const char *project,
