@@ -14,6 +14,7 @@
 #include "lib/core/timeutil.h"
 #include "lib/gen/oai.h"
 #include "lib/json/json.h"
+#include "lib/prompt/validate.h"
 
 void
 req_init(struct request *req, struct worker *w, char *const *env)
@@ -152,6 +153,20 @@ req_json_body(struct request *req, struct response *res, json_t **out)
 	    sizeof(why))) != ERR_OK)
 		return req_fail(res, e, "%s", why);
 	return ERR_OK;
+}
+
+enum err
+req_prompt_body(struct request *req, struct response *res, json_t **out)
+{
+	size_t bad;
+
+	if (req_json_body(req, res, out) == ERR_OK)
+		return ERR_OK;
+	if (res->err == ERR_BAD_JSON && (bad = prompt_utf8_check(req->body,
+	    req->body_len)) != req->body_len)
+		return req_fail(res, ERR_PROMPT_ENCODING, "request body is not "
+		    "valid UTF-8 (byte %zu)", bad);
+	return res->err;
 }
 
 void

@@ -83,6 +83,10 @@ bool		 req_query_flag(struct request *req, const char *name);
  */
 enum err	 req_json_body(struct request *req, struct response *res,
 		    json_t **out);
+/* req_json_body for a body that carries a prompt: one that is not UTF-8
+ * is 422 prompt_invalid_encoding (the prompt's fault), not bad_json. */
+enum err	 req_prompt_body(struct request *req, struct response *res,
+		    json_t **out);
 /* The job (or batch) req is about and its provider, for the request's
  * log line: copied into the arena; NULL leaves a field as it is. */
 void		 req_trace(struct request *req, const char *job_id,

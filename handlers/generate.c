@@ -320,7 +320,7 @@ gen_run(struct request *req, struct response *res, bool quick)
 	json_t *body = NULL;
 	enum err e;
 
-	if ((e = req_json_body(req, res, &body)) == ERR_OK)
+	if ((e = req_prompt_body(req, res, &body)) == ERR_OK)
 		e = gen_queue(req, res, body, quick, req_query_flag(req,
 		    "dry_run"), NULL);
 	json_decref(body);
@@ -453,7 +453,7 @@ handle_generate_batch(struct request *req, struct response *res)
 	size_t i, n, ok = 0;
 	enum err e;
 
-	if ((e = req_json_body(req, res, &body)) != ERR_OK ||
+	if ((e = req_prompt_body(req, res, &body)) != ERR_OK ||
 	    (e = batch_requests(req, res, body, &arr)) != ERR_OK)
 		goto out;
 	n = json_array_size(arr);

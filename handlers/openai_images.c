@@ -48,7 +48,7 @@ handle_openai_images(struct request *req, struct response *res)
 	json_t *body = NULL, *gen = NULL, *answer = NULL;
 	enum err e;
 
-	if ((e = req_json_body(req, res, &body)) != ERR_OK)
+	if ((e = req_prompt_body(req, res, &body)) != ERR_OK)
 		goto out;
 	origin_of(req, origin, sizeof(origin));
 	if ((e = oai_request_parse(body, origin, &gen, &answer, why,

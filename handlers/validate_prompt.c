@@ -36,21 +36,6 @@ struct vp_input {
 	int		 method;
 };
 
-/* A body that is not UTF-8 is a prompt encoding problem, not bad JSON. */
-static enum err
-vp_body(struct request *req, struct response *res, json_t **body)
-{
-	size_t bad;
-
-	if (req_json_body(req, res, body) == ERR_OK)
-		return ERR_OK;
-	if (res->err == ERR_BAD_JSON && (bad = prompt_utf8_check(req->body,
-	    req->body_len)) != req->body_len)
-		return req_fail(res, ERR_PROMPT_ENCODING, "request body is not "
-		    "valid UTF-8 (byte %zu)", bad);
-	return res->err;
-}
-
 static enum err
 vp_parse(struct request *req, struct response *res, json_t **body,
     struct vp_input *in)
@@ -61,7 +46,7 @@ vp_parse(struct request *req, struct response *res, json_t **body,
 
 	in->optimize = true;
 	in->method = PROMPT_METHOD_AUTO;
-	if ((e = vp_body(req, res, body)) != ERR_OK)
+	if ((e = req_prompt_body(req, res, body)) != ERR_OK)
 		return e;
 	if ((e = jx_check_keys(*body, fields, why, sizeof(why))) ||
 	    (e = jx_bool(*body, "optimize", false, &in->optimize, why,

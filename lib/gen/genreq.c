@@ -129,13 +129,29 @@ parse_size(const json_t *b, struct genreq *g, char *why, size_t whylen)
 	return ERR_OK;
 }
 
+/* The prompt: a NUL in it is its encoding's fault (as validate-prompt
+ * says), other shapes are jx_string's. */
+static enum err
+parse_prompt(const json_t *b, const char **out, char *why, size_t whylen)
+{
+	const json_t *v = json_object_get(b, "prompt");
+	const char *s = json_string_value(v);
+
+	if (s != NULL && strlen(s) != json_string_length(v)) {
+		snprintf(why, whylen, "prompt contains a NUL byte at offset %zu",
+		    strlen(s));
+		return ERR_PROMPT_ENCODING;
+	}
+	return jx_string(b, "prompt", true, out, why, whylen);
+}
+
 static enum err
 parse_texts(const json_t *b, struct genreq *g, char *why, size_t whylen)
 {
 	struct gen_params *p = &g->params;
 	enum err e;
 
-	if ((e = jx_string(b, "prompt", true, &p->prompt, why, whylen)) ||
+	if ((e = parse_prompt(b, &p->prompt, why, whylen)) ||
 	    (e = jx_string(b, "negative_prompt", false, &p->negative_prompt,
 	    why, whylen)) ||
 	    (e = jx_string(b, "provider", false, &g->provider, why, whylen)) ||

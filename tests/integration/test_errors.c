@@ -22,6 +22,7 @@
 #include <criterion/parameterized.h>
 
 #include "lib/core/err.h"
+#include "lib/core/util.h"
 #include "tests/helpers/itest.h"
 
 /* A generation asked of one provider only, with a sandbox fault. */
@@ -255,6 +256,35 @@ assert_row(const struct itest_res *r, const char *code)
 }
 
 TestSuite(errors_own, .init = itest_faults_reset);
+
+/* Every route that takes a prompt says what validate-prompt says of a
+ * NUL or of a byte that is not UTF-8 (generate said invalid_field or
+ * bad_json). A batch's NUL is its item's answer (not here). */
+Test(errors_own, prompt_invalid_encoding_on_every_prompt_route)
+{
+	static const struct {
+		const char	*path, *body;
+	} cases[] = {
+		{ "/unified/generate", "{\"prompt\":\"a\\u0000b\"}" },
+		{ "/unified/generate", "{\"prompt\":\"a\xff\"}" },
+		{ "/unified/generate/quick", "{\"prompt\":\"a\\u0000b\"}" },
+		{ "/unified/generate/quick", "{\"prompt\":\"a\xff\"}" },
+		{ "/unified/generate/batch",
+		  "{\"requests\":[{\"prompt\":\"a\xff\"}]}" },
+		{ "/unified/validate-prompt", "{\"prompt\":\"a\\u0000b\"}" },
+		{ "/unified/validate-prompt", "{\"prompt\":\"a\xff\"}" },
+	};
+	struct itest_res r;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		itest_call(&r, "POST", cases[i].path, json_h, cases[i].body,
+		    (size_t)-1);
+		itest_expect_answer(&r, 422, "prompt_invalid_encoding",
+		    cases[i].body);
+		itest_res_fini(&r);
+	}
+}
 
 /* BODY_MAX_BYTES is 65536 in the test stack (nginx's cap is higher). */
 Test(errors_own, payload_too_large)
