@@ -180,17 +180,19 @@ function renderExtra(body) {
 export async function statsLoad() {
 	const status = $("stats-status");
 	const win = $("window").value;
+	const project = $("s-project").value.trim();
 
 	status.textContent = "Loading…";
 	try {
 		const { body } = await call("GET", "/unified/stats" +
-		    query({ window: win }));
+		    query({ window: win, project_id: project }));
 		const flat = (body.providers || []).map(flatten);
 		renderTable(flat);
 		renderCharts(body, flat);
 		renderExtra(body);
 		status.textContent = flat.length ? `Since ${new Date(
-		    body.since).toLocaleString()}: ${flat.length} provider(s).` :
+		    body.since).toLocaleString()}${project ? `, project ${project}`
+		    : ""}: ${flat.length} provider(s).` :
 		    "No generations in this window.";
 		if (!flat.length)
 			replace($("charts"));
