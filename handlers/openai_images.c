@@ -19,26 +19,13 @@
 
 #define ORIGIN_MAX	512
 
-/* Where a client fetches /storage/: PUBLIC_BASE_URL, else the origin
- * the request came to (nginx: $scheme, $host, $server_port). */
+/* The absolute origin of this request's /storage/ URLs (oai_origin). */
 static void
 origin_of(struct request *req, char *out, size_t len)
 {
-	const char *base = req->w->cfg->public_base_url,
-	    *scheme = req_env(req, "REQUEST_SCHEME"),
-	    *host = req_header(req, "Host"),
-	    *port = req_env(req, "SERVER_PORT");
-	bool https = scheme != NULL && strcmp(scheme, "https") == 0;
-
-	if (base != NULL && base[0] != '\0') {
-		snprintf(out, len, "%.*s", (int)(strlen(base) -
-		    (base[strlen(base) - 1] == '/')), base);
-		return;
-	}
-	if (port == NULL || strcmp(port, https ? "443" : "80") == 0)
-		port = NULL;
-	snprintf(out, len, "%s://%s%s%s", https ? "https" : "http",
-	    host ? host : "localhost", port ? ":" : "", port ? port : "");
+	oai_origin(req->w->cfg->public_base_url, req_env(req,
+	    "REQUEST_SCHEME"), req_header(req, "Host"), req_env(req,
+	    "SERVER_PORT"), out, len);
 }
 
 enum err

@@ -162,6 +162,36 @@ oai_check(const json_t *in, const char **model, const char **size,
 	return ERR_OK;
 }
 
+/* Does host ("name", "name:port", "[v6]" or "[v6]:port") carry a port? */
+static bool
+host_has_port(const char *host)
+{
+	const char *close = strrchr(host, ']');
+
+	return strchr(close ? close : host, ':') != NULL;
+}
+
+void
+oai_origin(const char *public_base, const char *scheme, const char *host,
+    const char *port, char *out, size_t len)
+{
+	bool https = scheme != NULL && strcmp(scheme, "https") == 0;
+	size_t n;
+
+	if (public_base != NULL && (n = strlen(public_base)) > 0) {
+		snprintf(out, len, "%.*s", (int)(n - (public_base[n - 1] ==
+		    '/')), public_base);
+		return;
+	}
+	if (host == NULL || host[0] == '\0')
+		host = "localhost";
+	if (port == NULL || host_has_port(host) ||
+	    strcmp(port, https ? "443" : "80") == 0)
+		port = NULL;
+	snprintf(out, len, "%s://%s%s%s", https ? "https" : "http", host,
+	    port ? ":" : "", port ? port : "");
+}
+
 enum err
 oai_request_parse(const json_t *in, const char *base_url, json_t **gen,
     json_t **answer, char *why, size_t whylen)

@@ -30,6 +30,16 @@
  * "auto". ERR_MISSING_FIELD / ERR_INVALID_FIELD with "field: rule" in
  * why, the field named as OpenAI names it.
  */
+/*
+ * The origin ("scheme://host[:port]", no trailing slash) of the /storage/
+ * URLs of an answer, in out: public_base (PUBLIC_BASE_URL) when set, else
+ * the request's own: scheme (REQUEST_SCHEME, NULL = http), host (the Host
+ * header, which may carry its port already, as nginx passes it unless
+ * fastcgi_params sets HTTP_HOST $host) and port (SERVER_PORT: added when
+ * host has none and it is not the scheme's default).
+ */
+void		oai_origin(const char *public_base, const char *scheme,
+		    const char *host, const char *port, char *out, size_t len);
 enum err	oai_request_parse(const json_t *in, const char *base_url,
 		    json_t **gen, json_t **answer, char *why, size_t whylen);
 /* The HTTP status OpenAI clients expect for e: 422s are 400s. */

@@ -223,3 +223,30 @@ Test(oai_answer, a_failed_or_unfinished_job_is_an_openai_error)
 	assert_oai_error(&a, 504, "server_error", "rid-2");
 	gen_answer_fini(&a);
 }
+
+/* The origin of /storage/ URLs: the Host header may carry its port (as
+ * nginx passes it when fastcgi_params does not set HTTP_HOST $host). */
+Test(oai_origin, the_port_once_and_only_when_needed)
+{
+	static const struct {
+		const char	*base, *scheme, *host, *port, *want;
+	} c[] = {
+		{ NULL, "http", "127.0.0.1", "8003", "http://127.0.0.1:8003" },
+		{ NULL, "http", "127.0.0.1:8003", "8003", "http://127.0.0.1:8003" },
+		{ NULL, "https", "img.example", "443", "https://img.example" },
+		{ NULL, "http", "img.example", "80", "http://img.example" },
+		{ NULL, "http", "[::1]", "8003", "http://[::1]:8003" },
+		{ NULL, "http", "[::1]:8003", "8003", "http://[::1]:8003" },
+		{ NULL, NULL, NULL, NULL, "http://localhost" },
+		{ "https://cdn.example/", "http", "x", "1", "https://cdn.example" },
+		{ "https://cdn.example", "http", "x", "1", "https://cdn.example" },
+	};
+	char out[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		oai_origin(c[i].base, c[i].scheme, c[i].host, c[i].port, out,
+		    sizeof(out));
+		cr_expect_str_eq(out, c[i].want, "case %zu", i);
+	}
+}
