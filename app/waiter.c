@@ -318,6 +318,11 @@ answer_send(struct waiter *w, struct MHD_Connection *c, struct wait *t)
 		snprintf(buf, sizeof(buf), "%ld", t->ans.retry_after_s);
 		MHD_add_response_header(r, "Retry-After", buf);
 	}
+	/* OpenAI's SDKs send 409 and 5xx again (twice by default): here
+	 * that would queue another paid job beside the one still running
+	 * (504) or make one the client cancelled (409). They obey this. */
+	if (t->oai && (t->ans.status == 504 || t->ans.status == 409))
+		MHD_add_response_header(r, "x-should-retry", "false");
 	if (t->ans.status == 504 || t->ans.status == 202) {
 		snprintf(buf, sizeof(buf), "/unified/%s/%s", t->kind ==
 		    WAIT_BATCH ? "batches" : t->kind == WAIT_PROMPT ?

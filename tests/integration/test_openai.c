@@ -86,3 +86,25 @@ Test(openai, a_job_like_any_other_readable_by_its_id)
 	itest_res_fini(&j);
 	itest_res_fini(&r);
 }
+
+/* A wait that ends before the job: OpenAI's 504, which its SDKs would
+ * send again (a second paid job beside the running one) but for
+ * x-should-retry: false. */
+Test(openai, a_wait_that_ends_first_is_not_retried, .timeout = 60)
+{
+	const char *h[] = { "Content-Type: application/json",
+	    "Prefer: wait=1", NULL };
+	struct itest_res r;
+	char *v;
+
+	itest_fault("gemini", "{\"latency_ms\":1800}");
+	itest_call(&r, "POST", "/v1/images/generations", h,
+	    "{\"prompt\":\"a slow heron\",\"model\":\"gemini\"}", (size_t)-1);
+	cr_assert_eq(r.status, 504, "%ld %s", r.status, r.body);
+	cr_assert_str_eq(itest_str(&r, "error.type"), "server_error");
+	v = itest_header(&r, "x-should-retry");
+	cr_assert(v != NULL && strcmp(v, "false") == 0, "x-should-retry: %s",
+	    v ? v : "(absent)");
+	free(v);
+	itest_res_fini(&r);
+}
