@@ -249,10 +249,12 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
 /*
  * The statistics of jobs created since $1 (of project $2, NULL: any) as
  * one JSON object. Per provider: requests are the jobs that tried it,
- * attempts its tries (several per job with retries and fallbacks), and
+ * attempts its tries (several per job with retries and fallbacks),
+ * fallbacks and the mean optimization time per job (not per try), and
  * the prompts it was given shortened (optimized, characters_saved: by
- * the provider that served the job); totals count each job once. Optimization reads what each job's
- * prompt_meta.prompt_validation recorded. Storage is what the images
+ * the provider that served the job); totals count each job once.
+ * Optimization reads what each job's prompt_meta.prompt_validation
+ * recorded. Storage is what the images
  * table holds now (not windowed).
  */
 #define STATS_JOBS							\
@@ -270,15 +272,16 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
     "count(DISTINCT a.job), 'attempts', count(*), "			\
     "'succeeded', count(*) FILTER (WHERE outcome = 'ok'), "		\
     "'success_rate', round(avg((outcome = 'ok')::int)::numeric, 4), "	\
-    "'fallbacks', count(*) FILTER (WHERE outcome <> 'ok' AND "		\
-    "status = 'completed' AND final IS DISTINCT FROM p), "		\
+    "'fallbacks', count(DISTINCT a.job) FILTER (WHERE outcome <> 'ok' "\
+    "AND status = 'completed' AND final IS DISTINCT FROM p), "		\
     "'p50_generation_ms', percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) "\
     "FILTER (WHERE outcome = 'ok'), "					\
     "'p95_generation_ms', percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) "\
     "FILTER (WHERE outcome = 'ok'), "					\
     "'p99_generation_ms', percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) "\
     "FILTER (WHERE outcome = 'ok'), "					\
-    "'mean_optimization_ms', avg(optimize_ms), "			\
+    "'mean_optimization_ms', (SELECT avg(optimize_ms) FROM jw WHERE "	\
+    "jw.id IN (SELECT job FROM a a2 WHERE a2.p = a.p)), "		\
     "'optimized', (SELECT count(*) FROM pvo WHERE pvo.provider = a.p), "\
     "'characters_saved', (SELECT coalesce(sum(orig - opt), 0) FROM pvo "\
     "WHERE pvo.provider = a.p), "					\

@@ -498,24 +498,29 @@ Test(storage, stats_count_requests_and_attempts_apart, .timeout = 90)
 	itest_fault("gemini", "");
 	cr_assert_eq(json_array_size(itest_attempts(&g)), 2, "%s", g.body);
 	itest_res_fini(&g);
+	/* a 500, then text only: gemini tried twice, then the fallback */
+	itest_fault("gemini", "{\"status\":500,\"count\":1}");
 	generate(&g, p, "TEXTONLY a lighthouse", NULL);
-	cr_assert_eq(json_array_size(itest_attempts(&g)), 2, "%s", g.body);
+	itest_fault("gemini", "");
+	cr_assert_eq(json_array_size(itest_attempts(&g)), 3, "%s", g.body);
 	itest_res_fini(&g);
 	stats(&r, p);
 	expect_members(json_object_get(r.json, "totals"), (const struct want[])
-	    { { "requests", 3 }, { "attempts", 5 }, { "fallbacks", 1 },
+	    { { "requests", 3 }, { "attempts", 6 }, { "fallbacks", 1 },
 	    { "completed", 3 } }, 4, r.body);
 	json_array_foreach(json_object_get(r.json, "providers"), i, row) {
 		attempts += num(row, "attempts");
 		requests += num(row, "requests");
 		if (strcmp(json_string_value(json_object_get(row, "provider")),
 		    "gemini") == 0) {
+			/* fallbacks: jobs another provider completed after
+			 * gemini failed them, not gemini's failed tries */
 			expect_members(row, (const struct want[]){
-			    { "requests", 3 }, { "attempts", 4 },
-			    { "succeeded", 2 } }, 3, r.body);
+			    { "requests", 3 }, { "attempts", 5 },
+			    { "succeeded", 2 }, { "fallbacks", 1 } }, 4, r.body);
 		}
 	}
-	cr_expect_eq(attempts, 5, "%s", r.body);
+	cr_expect_eq(attempts, 6, "%s", r.body);
 	cr_expect_eq(requests, 4, "one job counts for each provider it tried");
 	cr_expect_eq(num(json_object_get(r.json, "storage"), "images"), 3,
 	    "%s", r.body);
