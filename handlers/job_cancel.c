@@ -54,22 +54,24 @@ files_remove(struct request *req, const char *id, const json_t *rows)
 	return d;
 }
 
-/* The images of finished job id: rows, then files; the job with what
- * was removed. */
+/* The images of finished job id: rows, then files (whatever happens to
+ * the read-back after: the rows are gone, so must the files be); the job
+ * with what was removed. */
 static enum err
 images_delete(struct request *req, struct response *res, const char *id)
 {
-	json_t *rows = NULL, *rec = NULL, *view;
+	json_t *rows = NULL, *rec = NULL, *view, *deleted;
 	enum err e;
 
 	if ((e = db_images_delete_job(&req->w->db, id, &rows)) != ERR_OK)
 		return e;
+	deleted = files_remove(req, id, rows);
 	if ((e = db_jobs_get(&req->w->db, id, &rec)) == ERR_OK) {
 		view = jobview_render(rec, req->w->cfg->public_base_url);
-		json_object_set_new(view, "deleted", files_remove(req, id,
-		    rows));
+		json_object_set(view, "deleted", deleted);
 		e = res_json_take(res, 200, view);
 	}
+	json_decref(deleted);
 	json_decref(rows);
 	json_decref(rec);
 	return e;
