@@ -15,7 +15,8 @@ typedef void	(*shmfile_init_fn)(void *p, void *arg);
 
 /*
  * Maps size bytes of file path (created 0600 when missing; a file of
- * another size is emptied to zeroes of that size), then runs init(p,
+ * another size, an older layout's, is replaced by a new one of zeroes:
+ * processes that map the old one keep theirs whole), then runs init(p,
  * arg) under an exclusive flock of the file. NULL or "" path: anonymous
  * shared memory (zeroes), init run all the same. NULL on failure (errno
  * set). Unmap with shmfile_unmap().

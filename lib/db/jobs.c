@@ -254,8 +254,7 @@ db_jobs_list(struct db *db, const struct db_jobs_query *q, json_t **items,
  * the prompts it was given shortened (optimized, characters_saved: by
  * the provider that served the job); totals count each job once.
  * Optimization reads what each job's prompt_meta.prompt_validation
- * recorded. Storage is what the images
- * table holds now (not windowed).
+ * recorded. Storage is what the images table holds now (not windowed).
  */
 #define STATS_JOBS							\
     "jw AS (SELECT * FROM generation_jobs j WHERE j.created_at >= "	\

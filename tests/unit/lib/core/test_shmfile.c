@@ -65,3 +65,29 @@ Test(shmfile, an_unwritable_path_is_null)
 	    &inits));
 	cr_assert_eq(inits, 0);
 }
+
+/* Another layout's size (a newer build started beside an older one): a
+ * new file takes the path; whoever maps the old one keeps all of it (it
+ * was truncated under them: SIGBUS past the new end). */
+Test(shmfile, another_size_never_shrinks_a_live_mapping)
+{
+	char path[] = "/tmp/test_shmfile.XXXXXX";
+	int fd = mkstemp(path), inits = 0;
+	char *big, *small;
+	struct stat st;
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_not_null(big = shmfile_map(path, 16384, count_init, &inits));
+	big[12000] = 'k';
+	cr_assert_not_null(small = shmfile_map(path, 4096, count_init,
+	    &inits));
+	cr_assert_eq(big[12000], 'k', "the old mapping lost its bytes");
+	big[12001] = 'w';	/* SIGBUS here when the file shrank */
+	cr_assert_eq(small[0], 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 4096);
+	shmfile_unmap(big, 16384);
+	shmfile_unmap(small, 4096);
+	unlink(path);
+}
