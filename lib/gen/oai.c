@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/core/b64.h"
 #include "lib/core/util.h"
 #include "lib/gen/oai.h"
 #include "lib/json/json.h"
+#include "lib/storage/contain.h"
 
 #define OAI_FILE_MAX	(64L * 1024 * 1024)	/* one stored image, read */
 
@@ -235,28 +237,30 @@ oai_job(const json_t *r)
 }
 
 /* The bytes of storage_dir/rel, base64-encoded (caller frees), or NULL
- * when rel is not a plain relative path or cannot be read. */
+ * when rel is not a stored path beneath the root (no "..", no link on
+ * the way: lib/storage/contain.c) or cannot be read. */
 static char *
 oai_file_b64(const char *storage_dir, const char *rel)
 {
-	char path[4096];
+	struct store_root root;
 	unsigned char *buf = NULL;
-	char *out = NULL;
-	long n;
-	FILE *f = NULL;
+	char *out = NULL, why[128];
+	off_t n = 0;
+	int fd = -1;
 
-	if (rel == NULL || rel[0] == '/' || strstr(rel, "..") != NULL)
+	if (rel == NULL || store_root_open(&root, storage_dir, why,
+	    sizeof(why)) != ERR_OK)
 		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", storage_dir, rel);
-	if ((f = fopen(path, "rb")) == NULL || fseek(f, 0, SEEK_END) != 0 ||
-	    (n = ftell(f)) <= 0 || n > OAI_FILE_MAX || fseek(f, 0,
-	    SEEK_SET) != 0 || (buf = malloc((size_t)n)) == NULL)
+	fd = store_open_read(&root, rel, &n);
+	store_root_close(&root);
+	if (fd < 0 || n <= 0 || n > OAI_FILE_MAX ||
+	    (buf = malloc((size_t)n)) == NULL)
 		goto out;
-	if (fread(buf, 1, (size_t)n, f) == (size_t)n)
+	if (read(fd, buf, (size_t)n) == (ssize_t)n)
 		out = b64_encode(buf, (size_t)n);
 out:
-	if (f != NULL)
-		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	free(buf);
 	return out;
 }

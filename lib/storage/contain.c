@@ -171,3 +171,23 @@ store_unlink(const struct store_root *r, const char *rel, off_t *bytes)
 {
 	return resolve(r, rel, bytes, true);
 }
+
+int
+store_open_read(const struct store_root *r, const char *rel, off_t *bytes)
+{
+	char name[REL_MAX + 1];
+	struct stat st;
+	int dfd, fd;
+
+	if (parent_open(r, rel, &dfd, name) != STORE_FILE)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	if (fd >= 0 && bytes != NULL)
+		*bytes = st.st_size;
+	return fd;
+}

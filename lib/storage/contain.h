@@ -63,5 +63,12 @@ enum store_where store_stat(const struct store_root *r, const char *rel,
  */
 enum store_where store_unlink(const struct store_root *r, const char *rel,
 		    off_t *bytes);
+/*
+ * rel inside r opened for reading, following no link (the same walk as
+ * store_stat()), its size in *bytes (when not NULL): a descriptor the
+ * caller closes, or -1 (refused, missing, not a regular file).
+ */
+int		store_open_read(const struct store_root *r, const char *rel,
+		    off_t *bytes);
 
 #endif

@@ -153,23 +153,25 @@ Test(oai_answer, url_is_absolute_and_b64_json_is_the_stored_file)
 	FILE *f;
 
 	cr_assert_not_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/i.png", dir);
+	snprintf(path, sizeof(path), "%s/images", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/images/i.png", dir);
 	f = fopen(path, "wb");
 	fwrite(png, 1, sizeof(png), f);
 	fclose(f);
-	r = record_of("url", "i.png");
+	r = record_of("url", "images/i.png");
 	cr_assert(oai_job(r));
 	oai_answer_job(r, dir, NULL, &a);
 	cr_assert_eq(a.status, 200);
 	item = json_array_get(json_object_get(a.body, "data"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(item, "url")),
-	    "http://h:1/storage/i.png");
+	    "http://h:1/storage/images/i.png");
 	cr_assert_str_eq(json_string_value(json_object_get(item,
 	    "revised_prompt")), "a fox");
 	cr_assert(json_is_integer(json_object_get(a.body, "created")));
 	gen_answer_fini(&a);
 	json_decref(r);
-	r = record_of("b64_json", "i.png");
+	r = record_of("b64_json", "images/i.png");
 	oai_answer_job(r, dir, NULL, &a);
 	item = json_array_get(json_object_get(a.body, "data"), 0);
 	cr_assert_null(json_object_get(item, "url"));
@@ -182,14 +184,25 @@ Test(oai_answer, url_is_absolute_and_b64_json_is_the_stored_file)
 	gen_answer_fini(&a);
 	json_decref(r);
 	/* The same file, by a path that leaves the root and comes back. */
-	snprintf(path, sizeof(path), "../%s/i.png", dir + 5);
+	snprintf(path, sizeof(path), "images/../../%s/images/i.png", dir + 5);
 	r = record_of("b64_json", path);
 	oai_answer_job(r, dir, NULL, &a);
 	cr_assert_eq(a.status, 500, "no read outside the storage root");
 	gen_answer_fini(&a);
 	json_decref(r);
-	snprintf(path, sizeof(path), "%s/i.png", dir);
+	/* A link inside the root to a file outside it: never followed. */
+	snprintf(path, sizeof(path), "%s/images/l.png", dir);
+	cr_assert_eq(symlink("/etc/hostname", path), 0);
+	r = record_of("b64_json", "images/l.png");
+	oai_answer_job(r, dir, NULL, &a);
+	cr_assert_eq(a.status, 500, "a link was followed");
+	gen_answer_fini(&a);
+	json_decref(r);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/images/i.png", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/images", dir);
+	rmdir(path);
 	rmdir(dir);
 }
 
